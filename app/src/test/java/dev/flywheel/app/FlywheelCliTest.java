@@ -1,0 +1,114 @@
+package dev.flywheel.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flywheel.lakehouse.SharedSpark;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CLI's contract with its users: usage errors exit 2, failures exit 1 with one line. */
+class FlywheelCliTest {
+  record Result(int exitCode, String out, String err) {}
+
+  @BeforeAll
+  static void sharedSession() {
+    SharedSpark.session();
+  }
+
+  static Result cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Flywheel flywheel = new Flywheel();
+    List<String> withHome = new java.util.ArrayList<>(List.of(args));
+    withHome.add(0, "--home=" + SharedSpark.home().root());
+    int code = Flywheel.run(flywheel, new PrintWriter(out, true), new PrintWriter(err, true),
+        args.length > 0 && args[0].startsWith("-") ? args : withHome.toArray(String[]::new));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsEveryCommand() {
+    Result help = cli("--help");
+
+    assertEquals(0, help.exitCode());
+    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "demo")) {
+      assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
+    }
+  }
+
+  @Test
+  void anUnknownCommandPrintsTheUsageAndExits2() {
+    Result result = cli("frobnicate");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().startsWith("Unmatched argument at index 1: 'frobnicate'"), result.err());
+    assertTrue(result.err().contains("Usage: flywheel"), result.err());
+  }
+
+  @Test
+  void aBadOptionValueExits2WithTheReason() {
+    Result result = cli("sql", "--format", "xml", "SELECT 1");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().contains("'xml' is not a format; use table, csv or json"), result.err());
+  }
+
+  @Test
+  void aFailingStatementPrintsOneLineAndExits1() {
+    Result result = cli("sql", "SELECT * FROM nowhere.nothing");
+
+    assertEquals(1, result.exitCode());
+    assertEquals(List.of(
+        "flywheel sql: [TABLE_OR_VIEW_NOT_FOUND] The table or view `nowhere`.`nothing` cannot be found."
+            + " Verify the spelling and correctness of the schema and catalog.",
+        "(run with --verbose for the stack trace)"), result.err().lines().toList().subList(0, 2));
+  }
+
+  @Test
+  void initTwiceChangesNothingAndTablesShowsTheCatalog() {
+    Result first = cli("init");
+    Result second = cli("init");
+    Result tables = cli("tables", "--format", "csv");
+
+    assertEquals(0, first.exitCode(), first.err());
+    assertTrue(second.out().contains("bronze.feedback_events: unchanged"), second.out());
+    assertTrue(tables.out().startsWith("table,version,rows,size,files,description"), tables.out());
+    assertTrue(tables.out().contains("ops.job_runs,0,0,"), tables.out());
+  }
+
+  @Test
+  void sqlPrintsAnAlignedTableOrJson() {
+    Result table = cli("sql", "SELECT 1 AS one, 'x' AS letter, map('k', 'v') AS context");
+    Result json = cli("sql", "--format=json", "SELECT 1 AS one, 'x' AS letter");
+
+    assertEquals(List.of("one  letter  context", "---  ------  --------", "1    x       {k -> v}", "(1 row)"),
+        table.out().lines().toList());
+    assertEquals("{\"one\":1,\"letter\":\"x\"}\n", json.out());
+  }
+
+  @Test
+  void maintainRefusesAShortRetentionAndRecordsItsRuns() {
+    cli("init");
+    Result refused = cli("maintain", "--retention-hours", "1");
+    Result done = cli("maintain", "--table", "bronze.feedback_quarantine");
+    Result runs = cli("runs", "--job", "maintain", "--format", "csv");
+
+    assertEquals(1, refused.exitCode());
+    assertTrue(refused.err().startsWith("flywheel maintain: Refusing to VACUUM with a retention of 1 h"),
+        refused.err());
+    assertEquals(0, done.exitCode(), done.err());
+    assertTrue(runs.out().lines().skip(1).findFirst().orElse("").contains(",maintain,1,1,succeeded,"), runs.out());
+  }
+
+  @Test
+  void maintainRejectsAnUnknownTable() {
+    Result result = cli("maintain", "--table", "gold.nothing");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().startsWith("Unknown table gold.nothing; known: [bronze.feedback_events,"), result.err());
+  }
+}
