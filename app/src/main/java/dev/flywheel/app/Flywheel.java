@@ -30,6 +30,10 @@ import picocli.CommandLine.Spec;
         SqlCommand.class,
         RunsCommand.class,
         MaintainCommand.class,
+        IngestCommand.class,
+        BackfillCommand.class,
+        QuarantineCommand.class,
+        ImportCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {

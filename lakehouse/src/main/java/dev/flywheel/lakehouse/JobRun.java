@@ -83,7 +83,12 @@ public final class JobRun {
       spark.conf().unset(TXN_APP_ID);
       spark.conf().unset(TXN_VERSION);
     }
-    OutputCommit commit = lastCommit(spark, table);
+    return recordOutput(table);
+  }
+
+  /** Records the latest commit of {@code table} as an output of this run (for writes made elsewhere). */
+  public OutputCommit recordOutput(String table) {
+    OutputCommit commit = lastCommit(spark(), table);
     outputs.add(commit);
     return commit;
   }

@@ -41,7 +41,7 @@ public final class Tables {
           .add(optional("value", DoubleType, "rating 1..5, dwell seconds, or purchase amount"))
           .add(optional("context", createMapType(StringType, StringType), "Free context, e.g. device, country"))
           .add(required("schema_version", IntegerType, "Contract version of the event"))
-          .add(required("source", StringType, "Where it came from: kafka:<topic>/<partition>/<offset> or file:<path>:<line>"))
+          .add(required("source", StringType, "Where it came from: kafka:<topic>/<partition>/<offset>, or <file URI>:<line>"))
           .add(required("ingested_at", TimestampType, "When Flywheel committed the event"))
           .add(required("event_date", DateType, "UTC date of event_time (partition)")),
       List.of("event_date"), List.of("user_id"), TableSpec.APPEND_ONLY);
@@ -61,7 +61,7 @@ public final class Tables {
           .add(optional("partition", IntegerType, "Kafka partition"))
           .add(optional("offset", LongType, "Kafka offset"))
           .add(optional("kafka_key", StringType, "Kafka record key"))
-          .add(optional("file", StringType, "Source file of a backfill"))
+          .add(optional("file", StringType, "Source file (URI) of a backfill"))
           .add(optional("line", LongType, "1-based line (JSONL) or row (Parquet) in the file"))
           .add(required("quarantined_at", TimestampType, "When the record was quarantined"))
           .add(required("quarantine_date", DateType, "UTC date of quarantined_at (partition)")),
@@ -98,8 +98,25 @@ public final class Tables {
           .add(required("recorded_at", TimestampType, "When this row was written")),
       List.of(), List.of(), Map.of("delta.appendOnly", "true"));
 
+  /** One row per micro-batch of the streaming ingest: its size, outcome and event-to-commit latency. */
+  public static final TableSpec INGEST_BATCHES = new TableSpec(
+      "ops", "ingest_batches",
+      "Streaming ingest micro-batches: records in, valid, quarantined, event-to-commit latency",
+      new StructType()
+          .add(required("query_id", StringType, "Stable id of the ingest query (its checkpoint)"))
+          .add(required("batch_id", LongType, "Micro-batch id"))
+          .add(required("records", LongType, "Records in the batch after deduplication"))
+          .add(required("valid", LongType, "Records appended to bronze.feedback_events"))
+          .add(required("quarantined", LongType, "Records appended to bronze.feedback_quarantine"))
+          .add(optional("latency_p50_ms", LongType, "Median time from arrival in Kafka to the bronze commit"))
+          .add(optional("latency_p99_ms", LongType, "99th percentile of arrival-to-commit time"))
+          .add(optional("latency_max_ms", LongType, "Longest arrival-to-commit time"))
+          .add(required("committed_at", TimestampType, "When the batch's bronze commit finished"))
+          .add(optional("bronze_version", LongType, "Delta version of bronze.feedback_events after the batch")),
+      List.of(), List.of(), Map.of("delta.appendOnly", "true"));
+
   /** Every table of the catalog, in creation order. */
   public static List<TableSpec> all() {
-    return List.of(FEEDBACK_EVENTS, FEEDBACK_QUARANTINE, JOB_RUNS);
+    return List.of(FEEDBACK_EVENTS, FEEDBACK_QUARANTINE, JOB_RUNS, INGEST_BATCHES);
   }
 }

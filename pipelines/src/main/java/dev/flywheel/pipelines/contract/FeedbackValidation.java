@@ -1,0 +1,240 @@
+package dev.flywheel.pipelines.contract;
+
+import static dev.flywheel.pipelines.contract.FeedbackContract.EVENT_TYPES;
+import static dev.flywheel.pipelines.contract.FeedbackContract.MAX_FUTURE_SECONDS;
+import static dev.flywheel.pipelines.contract.FeedbackContract.MAX_ID_CHARS;
+import static dev.flywheel.pipelines.contract.FeedbackContract.MAX_QUERY_CHARS;
+import static dev.flywheel.pipelines.contract.FeedbackContract.MAX_RECORD_BYTES;
+import static dev.flywheel.pipelines.contract.FeedbackContract.REQUIRED_IDS;
+import static dev.flywheel.pipelines.contract.FeedbackContract.SCHEMA_VERSION;
+import static dev.flywheel.pipelines.contract.FeedbackContract.VALUED_TYPES;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.decode;
+import static org.apache.spark.sql.functions.encode;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.octet_length;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.createMapType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The contract's checks, written once as Spark column expressions (no UDFs, so the optimizer and
+ * the GPU see through them) and used by every source: Kafka micro-batches, file backfills and
+ * quarantine replay.
+ *
+ * <p>{@link #validate} adds typed fields plus {@code reason} and {@code detail} to raw records
+ * ({@link RawRecords#SCHEMA}); {@link #validEvents} and {@link #quarantineRecords} split the result
+ * into rows of {@code bronze.feedback_events} and {@code bronze.feedback_quarantine}. When a record
+ * breaks several rules, the reason is the first in {@link Reason}'s order.
+ *
+ * <p>Fields are first read as JSON text and then checked and cast, so a mistyped field is named
+ * precisely instead of turning the whole record into nulls. String fields accept any JSON scalar
+ * as its text (a numeric {@code user_id} 42 is stored as "42").
+ */
+public final class FeedbackValidation {
+  /** Machine-readable reasons, in the order they are checked. */
+  public enum Reason {
+    EMPTY, TOO_LARGE, NOT_UTF8, NOT_JSON_OBJECT, MALFORMED_JSON, MISSING_FIELD, MISTYPED_FIELD,
+    FIELD_LENGTH, UNKNOWN_EVENT_TYPE, BAD_EVENT_TIME, FUTURE_EVENT_TIME, NEGATIVE_POSITION,
+    VALUE_OUT_OF_RANGE, UNSUPPORTED_SCHEMA_VERSION;
+
+    /** The code stored in {@code bronze.feedback_quarantine.reason}. */
+    public String code() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private static final String CORRUPT = "_corrupt_record";
+  private static final List<String> FIELDS = List.of("event_id", "event_type", "event_time", "user_id", "item_id",
+      "request_id", "surface", "query", "position", "model_version", "value", "context", "schema_version");
+  /** Every field as JSON text: the typed checks below name the field that is wrong. */
+  private static final StructType TEXT_FIELDS = textFields();
+  private static final String ISO_TIME_WITH_ZONE =
+      "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})$";
+  private static final String INTEGER = "^-?\\d{1,9}$";
+  private static final String NUMBER = "^-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?$";
+
+  private FeedbackValidation() {}
+
+  private static StructType textFields() {
+    StructType schema = new StructType();
+    for (String field : FIELDS) {
+      schema = schema.add(field, StringType);
+    }
+    return schema.add(CORRUPT, StringType);
+  }
+
+  private static Column text(String field) {
+    return col("_json." + field);
+  }
+
+  /** True where the record passed every check. */
+  public static final Column IS_VALID = col("reason").isNull();
+
+  /**
+   * Raw records with the contract's fields typed ({@code event_time} as timestamp, {@code position}
+   * as int, {@code value} as double, {@code context} as map) and {@code reason}/{@code detail} set
+   * for records that break the contract (null for valid ones).
+   */
+  public static Dataset<Row> validate(Dataset<Row> raw) {
+    Column text = decode(col("payload"), "UTF-8");
+    Dataset<Row> parsed = raw
+        .withColumn("_text", text)
+        .withColumn("_json", from_json(col("_text"), TEXT_FIELDS, Map.of("mode", "PERMISSIVE")));
+
+    Column eventTime = when(text("event_time").rlike(ISO_TIME_WITH_ZONE), text("event_time").cast("timestamp"));
+    Column position = when(text("position").rlike(INTEGER), text("position").cast("int"));
+    Column value = when(text("value").rlike(NUMBER), text("value").cast("double"));
+    Column context = from_json(text("context"), createMapType(StringType, StringType));
+    Column schemaVersion = when(text("schema_version").rlike(INTEGER), text("schema_version").cast("int"));
+    Column eventType = text("event_type");
+
+    List<Check> checks = new ArrayList<>();
+    checks.add(new Check(Reason.EMPTY, col("payload").isNull().or(length(trim(col("_text"))).equalTo(0)),
+        lit("record has no content")));
+    checks.add(new Check(Reason.TOO_LARGE, octet_length(col("payload")).gt(MAX_RECORD_BYTES),
+        concat(lit("record has "), octet_length(col("payload")).cast("string"),
+            lit(" bytes, more than " + MAX_RECORD_BYTES))));
+    checks.add(new Check(Reason.NOT_UTF8, encode(col("_text"), "UTF-8").notEqual(col("payload")),
+        lit("record is not valid UTF-8")));
+    checks.add(new Check(Reason.NOT_JSON_OBJECT, not(col("_text").rlike("^\\s*\\{")),
+        lit("record is not a JSON object")));
+    checks.add(new Check(Reason.MALFORMED_JSON, col("_json").isNull().or(text(CORRUPT).isNotNull()),
+        lit("record is not well-formed JSON")));
+    checks.add(new Check(Reason.MISSING_FIELD, missingFields().notEqual(""),
+        concat(lit("missing required field(s): "), missingFields())));
+    Column mistyped = concat_ws(",",
+        when(text("position").isNotNull().and(position.isNull()), lit("position (int)")),
+        when(text("value").isNotNull().and(value.isNull()), lit("value (number)")),
+        when(text("context").isNotNull().and(context.isNull()), lit("context (object of strings)")),
+        when(text("schema_version").isNotNull().and(schemaVersion.isNull()), lit("schema_version (int)")));
+    checks.add(new Check(Reason.MISTYPED_FIELD, mistyped.notEqual(""), concat(lit("mistyped: "), mistyped)));
+    Column tooLong = concat_ws(",",
+        when(not(length(text("event_id")).between(1, MAX_ID_CHARS)), lit("event_id")),
+        when(not(length(text("user_id")).between(1, MAX_ID_CHARS)), lit("user_id")),
+        when(not(length(text("item_id")).between(1, MAX_ID_CHARS)), lit("item_id")),
+        when(not(length(text("request_id")).between(1, MAX_ID_CHARS)), lit("request_id")),
+        when(length(text("query")).gt(MAX_QUERY_CHARS), lit("query")));
+    checks.add(new Check(Reason.FIELD_LENGTH, tooLong.notEqual(""),
+        concat(lit("ids must have 1.." + MAX_ID_CHARS + " chars and query at most " + MAX_QUERY_CHARS + ": "),
+            tooLong)));
+    checks.add(new Check(Reason.UNKNOWN_EVENT_TYPE, not(eventType.isin(EVENT_TYPES.toArray())),
+        concat(lit("unknown event_type '"), eventType, lit("'; expected one of " + EVENT_TYPES))));
+    checks.add(new Check(Reason.BAD_EVENT_TIME, eventTime.isNull(),
+        concat(lit("event_time '"), text("event_time"), lit("' is not ISO-8601 with a zone"))));
+    checks.add(new Check(Reason.FUTURE_EVENT_TIME,
+        eventTime.gt(col("arrived_at").plus(expr("INTERVAL " + MAX_FUTURE_SECONDS + " SECONDS"))),
+        concat(lit("event_time "), text("event_time"), lit(" is more than 1 h after arrival at "),
+            col("arrived_at").cast("string"))));
+    checks.add(new Check(Reason.NEGATIVE_POSITION, position.lt(0),
+        concat(lit("position "), position.cast("string"), lit(" is negative"))));
+    Column outOfRange = when(eventType.equalTo("rating"), not(value.between(1, 5)))
+        .when(eventType.isin("dwell", "purchase"), value.lt(0))
+        .otherwise(false);
+    checks.add(new Check(Reason.VALUE_OUT_OF_RANGE, outOfRange,
+        concat(lit("value "), value.cast("string"), lit(" out of range for "), eventType,
+            lit(" (rating 1..5, dwell and purchase >= 0)"))));
+    checks.add(new Check(Reason.UNSUPPORTED_SCHEMA_VERSION,
+        coalesce(schemaVersion, lit(SCHEMA_VERSION)).notEqual(SCHEMA_VERSION),
+        concat(lit("schema_version "), schemaVersion.cast("string"), lit(" is not " + SCHEMA_VERSION))));
+
+    Column reason = lit(null).cast(StringType);
+    Column detail = lit(null).cast(StringType);
+    for (int i = checks.size() - 1; i >= 0; i--) {
+      Check check = checks.get(i);
+      // A rule whose inputs are null (e.g. no event_time to compare) does not fire.
+      Column fires = coalesce(check.fails(), lit(false));
+      reason = when(fires, lit(check.reason().code())).otherwise(reason);
+      detail = when(fires, check.detail()).otherwise(detail);
+    }
+    return parsed
+        .withColumn("event_id", text("event_id"))
+        .withColumn("event_type", eventType)
+        .withColumn("event_time", eventTime)
+        .withColumn("user_id", text("user_id"))
+        .withColumn("item_id", text("item_id"))
+        .withColumn("request_id", text("request_id"))
+        .withColumn("surface", text("surface"))
+        .withColumn("query", text("query"))
+        .withColumn("position", position)
+        .withColumn("model_version", text("model_version"))
+        .withColumn("value", value)
+        .withColumn("context", context)
+        .withColumn("schema_version", coalesce(schemaVersion, lit(SCHEMA_VERSION)))
+        .withColumn("reason", reason)
+        .withColumn("detail", detail)
+        .drop("_json");
+  }
+
+  private static Column missingFields() {
+    List<Column> missing = new ArrayList<>();
+    for (String field : List.of("event_id", "event_type", "event_time", "user_id", "item_id", "request_id")) {
+      missing.add(when(text(field).isNull(), lit(field)));
+    }
+    missing.add(when(text("event_type").equalTo("impression").and(text("position").isNull()),
+        lit("position (impression)")));
+    missing.add(when(text("event_type").isin(VALUED_TYPES.toArray()).and(text("value").isNull()),
+        concat(lit("value ("), text("event_type"), lit(")"))));
+    return concat_ws(",", missing.toArray(Column[]::new));
+  }
+
+  /** Where a record came from, as stored in {@code bronze.feedback_events.source}. */
+  public static final Column SOURCE = when(col("topic").isNotNull(),
+      concat(lit("kafka:"), col("topic"), lit("/"), col("partition").cast("string"), lit("/"),
+          col("offset").cast("string")))
+      .otherwise(concat(col("file"), lit(":"), col("line").cast("string")));
+
+  /** A stable id of a raw record, from its source coordinates. */
+  public static final Column QUARANTINE_ID = sha2(SOURCE, 256);
+
+  /** The valid records of {@link #validate}'s output as rows of {@code bronze.feedback_events}. */
+  public static Dataset<Row> validEvents(Dataset<Row> validated) {
+    return validated.where(IS_VALID).select(
+        col("event_id"), col("event_type"), col("event_time"), col("user_id"), col("item_id"),
+        col("request_id"), col("surface"), col("query"), col("position"), col("model_version"),
+        col("value"), col("context"), col("schema_version"),
+        SOURCE.as("source"),
+        current_timestamp().as("ingested_at"),
+        to_date(col("event_time")).as("event_date"));
+  }
+
+  /** The invalid records of {@link #validate}'s output as rows of {@code bronze.feedback_quarantine}. */
+  public static Dataset<Row> quarantineRecords(Dataset<Row> validated) {
+    return validated.where(not(IS_VALID)).select(
+        QUARANTINE_ID.as("quarantine_id"),
+        col("_text").as("raw"),
+        col("reason"),
+        col("detail"),
+        col("event_id"),
+        col("source_kind"),
+        col("topic"),
+        col("partition"),
+        col("offset"),
+        col("kafka_key"),
+        col("file"),
+        col("line"),
+        current_timestamp().as("quarantined_at"),
+        to_date(current_timestamp()).as("quarantine_date"));
+  }
+
+  private record Check(Reason reason, Column fails, Column detail) {}
+}

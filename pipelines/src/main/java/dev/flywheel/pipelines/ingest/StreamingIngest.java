@@ -1,0 +1,280 @@
+package dev.flywheel.pipelines.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.percentile_approx;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.unix_millis;
+import static org.apache.spark.sql.functions.when;
+
+import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.ReadMode;
+import dev.flywheel.lakehouse.RowCounts;
+import dev.flywheel.lakehouse.RunLedger;
+import dev.flywheel.lakehouse.RunRecord;
+import dev.flywheel.lakehouse.TableCatalog;
+import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.pipelines.contract.FeedbackValidation;
+import dev.flywheel.pipelines.contract.RawRecords;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.storage.StorageLevel;
+import scala.runtime.AbstractFunction0;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Structured Streaming from Kafka into bronze, exactly once: each micro-batch is validated,
+ * deduplicated by {@code event_id} in the state store, and appended to
+ * {@code bronze.feedback_events} and {@code bronze.feedback_quarantine} with Delta's idempotent
+ * writes ({@code txnAppId} = the query's stable id kept in its checkpoint, {@code txnVersion} = the
+ * batch id), so a batch replayed after a crash writes nothing twice.
+ */
+public final class StreamingIngest {
+  /** The ledger's name of this job. */
+  public static final String JOB = "ingest";
+  private static final String QUERY_ID_FILE = "flywheel-query-id";
+  private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
+
+  private StreamingIngest() {}
+
+  /**
+   * Configuration of one ingest run. Immutable; validated on construction.
+   *
+   * @param bootstrapServers Kafka bootstrap servers
+   * @param topic topic to read
+   * @param startingOffsets {@code earliest}, {@code latest} or Spark's JSON offsets, for a new checkpoint
+   * @param maxOffsetsPerTrigger records per micro-batch at most; 0 for no limit
+   * @param triggerInterval time between micro-batches
+   * @param availableNow process what is in the topic, then stop
+   * @param dedupeWindow how long (by arrival time) a resent {@code event_id} is recognised
+   * @param kafkaOptions options passed to the Kafka source as they are (each key starts with {@code kafka.})
+   * @param checkpoint checkpoint location (any Hadoop path)
+   */
+  public record Config(String bootstrapServers, String topic, String startingOffsets, long maxOffsetsPerTrigger,
+      Duration triggerInterval, boolean availableNow, Duration dedupeWindow, Map<String, String> kafkaOptions,
+      String checkpoint) {
+    public Config {
+      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      Objects.requireNonNull(topic, "topic");
+      Objects.requireNonNull(checkpoint, "checkpoint");
+      if (maxOffsetsPerTrigger < 0) {
+        throw new IllegalArgumentException("--max-offsets-per-trigger must be >= 0, was " + maxOffsetsPerTrigger);
+      }
+      if (triggerInterval.isNegative()) {
+        throw new IllegalArgumentException("--trigger-seconds must be >= 0");
+      }
+      if (dedupeWindow.isNegative() || dedupeWindow.isZero()) {
+        throw new IllegalArgumentException("--dedupe-window-minutes must be > 0");
+      }
+      for (String key : kafkaOptions.keySet()) {
+        if (!key.startsWith("kafka.")) {
+          throw new IllegalArgumentException("Kafka option " + key + " must start with 'kafka.' (e.g."
+              + " kafka.security.protocol=SASL_SSL)");
+        }
+      }
+      kafkaOptions = Map.copyOf(kafkaOptions);
+    }
+
+    /** The default checkpoint of a topic under the data root. */
+    public static String defaultCheckpoint(FlywheelHome home, String topic) {
+      return home.checkpoints().resolve("ingest-" + topic).toUri().toString();
+    }
+  }
+
+  /** Raw Kafka records validated, with resent events (same {@code event_id}) dropped within the window. */
+  public static Dataset<Row> validatedAndDeduplicated(Dataset<Row> kafkaRows, Duration dedupeWindow) {
+    return FeedbackValidation.validate(RawRecords.fromKafka(kafkaRows))
+        .withColumn("dedupe_key", when(FeedbackValidation.IS_VALID, col("event_id"))
+            .otherwise(concat(lit("quarantine:"), FeedbackValidation.QUARANTINE_ID)))
+        .withWatermark("arrived_at", dedupeWindow.toSeconds() + " seconds")
+        .dropDuplicatesWithinWatermark("dedupe_key");
+  }
+
+  /** Runs the ingest until the topic is drained ({@code availableNow}), the query fails, or SIGTERM. */
+  public static RunRecord run(SparkSession spark, Config config) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("topic", config.topic());
+    params.put("bootstrap", config.bootstrapServers());
+    params.put("available_now", Boolean.toString(config.availableNow()));
+    params.put("checkpoint", config.checkpoint());
+    return RunLedger.onDelta(spark).execute(JOB, ReadMode.FULL, List.of(), params, run -> {
+      BatchSink sink = new BatchSink(queryId(spark, config.checkpoint()));
+      StreamingQuery query = start(spark, config, sink);
+      awaitStopAtBatchBoundary(query);
+      run.recordOutput(Tables.FEEDBACK_EVENTS.qualifiedName());
+      run.recordOutput(Tables.FEEDBACK_QUARANTINE.qualifiedName());
+      return new RowCounts(sink.records.get(), sink.valid.get() + sink.quarantined.get());
+    });
+  }
+
+  private static StreamingQuery start(SparkSession spark, Config config, BatchSink sink) {
+    if (!spark.conf().contains("spark.sql.streaming.stateStore.providerClass")) {
+      // Deduplication state outgrows the heap with the default provider; RocksDB keeps it on disk.
+      spark.conf().set("spark.sql.streaming.stateStore.providerClass", ROCKSDB);
+    }
+    var reader = spark.readStream().format("kafka")
+        .option("kafka.bootstrap.servers", config.bootstrapServers())
+        .option("subscribe", config.topic())
+        .option("startingOffsets", config.startingOffsets())
+        .option("includeHeaders", "false")
+        .options(config.kafkaOptions());
+    if (config.maxOffsetsPerTrigger() > 0) {
+      reader = reader.option("maxOffsetsPerTrigger", config.maxOffsetsPerTrigger());
+    }
+    Dataset<Row> records = validatedAndDeduplicated(reader.load(), config.dedupeWindow());
+    var writer = records.writeStream()
+        .queryName("flywheel-ingest-" + config.topic())
+        .option("checkpointLocation", config.checkpoint())
+        .foreachBatch(sink);
+    writer = config.availableNow()
+        ? writer.trigger(Trigger.AvailableNow())
+        : writer.trigger(Trigger.ProcessingTime(config.triggerInterval().toMillis()));
+    try {
+      return writer.start();
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("The ingest query did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits for the query to end; on SIGTERM stops it between two micro-batches, before Spark's own
+   * shutdown hook stops the SparkContext (a stop inside a batch would still be exactly once: the
+   * batch is replayed and its writes are skipped).
+   */
+  private static void awaitStopAtBatchBoundary(StreamingQuery query) {
+    AtomicBoolean stopRequested = new AtomicBoolean();
+    CountDownLatch stopped = new CountDownLatch(1);
+    org.apache.spark.util.ShutdownHookManager.addShutdownHook(100, new AbstractFunction0<BoxedUnit>() {
+      @Override
+      public BoxedUnit apply() {
+        stopRequested.set(true);
+        try {
+          stopped.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return BoxedUnit.UNIT;
+      }
+    });
+    try {
+      while (query.isActive()) {
+        if (stopRequested.get() && !query.status().isTriggerActive()) {
+          query.stop();
+          break;
+        }
+        query.awaitTermination(200);
+      }
+      query.exception().foreach(error -> {
+        throw new IllegalStateException("The ingest query failed: " + error.getMessage(), error);
+      });
+    } catch (StreamingQueryException e) {
+      throw new IllegalStateException("The ingest query failed: " + e.getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("The ingest query did not stop in time", e);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /**
+   * The stable id of the query whose checkpoint is {@code checkpoint}: created with the checkpoint,
+   * so a new checkpoint (whose batch ids restart at 0) never has its writes skipped as replays of
+   * an old one.
+   */
+  static String queryId(SparkSession spark, String checkpoint) {
+    Path file = new Path(checkpoint, QUERY_ID_FILE);
+    try {
+      FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(file)) {
+        try (FSDataOutputStream out = fs.create(file, false)) {
+          out.write(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      try (var in = fs.open(file)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read or create " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes one micro-batch to bronze and records its metrics; replays of a batch write nothing. */
+  static final class BatchSink implements VoidFunction2<Dataset<Row>, Long> {
+    private final String queryId;
+    final AtomicLong records = new AtomicLong();
+    final AtomicLong valid = new AtomicLong();
+    final AtomicLong quarantined = new AtomicLong();
+
+    BatchSink(String queryId) {
+      this.queryId = queryId;
+    }
+
+    @Override
+    public void call(Dataset<Row> batch, Long batchId) {
+      Dataset<Row> persisted = batch.persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        Row stats = persisted.agg(
+            count(lit(1)),
+            sum(when(FeedbackValidation.IS_VALID, 1).otherwise(0)),
+            min(unix_millis(col("arrived_at"))),
+            percentile_approx(unix_millis(col("arrived_at")), lit(0.5), lit(1000)),
+            percentile_approx(unix_millis(col("arrived_at")), lit(0.01), lit(1000))).head();
+        long total = stats.getLong(0);
+        if (total == 0) {
+          return;
+        }
+        long validCount = stats.getLong(1);
+        SparkSession spark = persisted.sparkSession();
+        appendOnce(FeedbackValidation.validEvents(persisted), Tables.FEEDBACK_EVENTS.qualifiedName(), batchId);
+        appendOnce(FeedbackValidation.quarantineRecords(persisted), Tables.FEEDBACK_QUARANTINE.qualifiedName(),
+            batchId);
+        long committedAt = System.currentTimeMillis();
+        Row metrics = RowFactory.create(queryId, batchId, total, validCount, total - validCount,
+            committedAt - stats.getLong(3), committedAt - stats.getLong(4), committedAt - stats.getLong(2),
+            new Timestamp(committedAt),
+            TableCatalog.latestVersion(spark, Tables.FEEDBACK_EVENTS.qualifiedName()));
+        appendOnce(spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()),
+            Tables.INGEST_BATCHES.qualifiedName(), batchId);
+        records.addAndGet(total);
+        valid.addAndGet(validCount);
+        quarantined.addAndGet(total - validCount);
+      } finally {
+        persisted.unpersist();
+      }
+    }
+
+    private void appendOnce(Dataset<Row> rows, String table, long batchId) {
+      rows.write().format("delta").mode("append")
+          .option("txnAppId", "flywheel-ingest/" + queryId + "/" + table)
+          .option("txnVersion", batchId)
+          .saveAsTable(table);
+    }
+  }
+}
