@@ -30,6 +30,9 @@ import picocli.CommandLine.Spec;
         SqlCommand.class,
         RunsCommand.class,
         MaintainCommand.class,
+        KafkaCommand.class,
+        PublishCommand.class,
+        SimulateCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {
