@@ -1,0 +1,322 @@
+package dev.flywheel.pipelines.simulate;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.zip.CRC32;
+
+/**
+ * Simulates e-commerce search and recommendation traffic and the feedback it draws, from a hidden
+ * world of users and items with latent factors ({@link SimulationTruth}). Pure Java, no Spark.
+ *
+ * <p>Per request: a user (Zipf activity) arrives at a time that follows a daily rhythm; a search
+ * (with a category word as query, chosen by the user's taste) or a recommendation draws
+ * {@code candidates} distinct items by long-tail popularity; the {@link Ranker} orders them; each
+ * shown item is an impression at its position, clicked with probability
+ * {@code examination(position) * affinity}; a click is followed by a dwell (longer with affinity), and
+ * with probabilities rising with affinity by add_to_cart, purchase and a rating (1..5, following
+ * affinity). Every random choice comes from the seed, in separate streams for the world, the
+ * traffic, the random ranker and the invalid records, so the traffic does not change when only
+ * the share of invalid records does. Not thread-safe; one instance per run.
+ */
+public final class TrafficSimulator {
+  private static final double PEAK_HOUR = 20;
+  private static final double RHYTHM = 0.6;
+  private static final List<String> QUERY_FORMS = List.of("%s", "%s", "%s", "cheap %s", "best %s", "%s sale",
+      "new %s");
+
+  private final SimulationConfig config;
+  private final SimulationTruth truth;
+  private final SplittableRandom traffic;
+  private final SplittableRandom bad;
+  private final SplittableRandom ranking;
+  private final Categorical userDraw;
+  private final Categorical itemDraw;
+  private final Map<String, Categorical> itemDrawByCategory = new LinkedHashMap<>();
+  private final double[][] centroids;
+  private final String runTag;
+  private long eventCount;
+  private long badCount;
+
+  /**
+   * A simulator of {@code config}: draws the hidden world from the seed.
+   */
+  public TrafficSimulator(SimulationConfig config) {
+    this.config = config;
+    SplittableRandom root = new SplittableRandom(config.seed());
+    this.truth = SimulationTruth.generate(config, root.split());
+    this.traffic = root.split();
+    this.ranking = root.split();
+    this.bad = root.split();
+    this.runTag = runTag(config);
+    int[] userIds = range(config.users());
+    double[] activity = truth.users().stream().mapToDouble(SimulationTruth.User::activity).toArray();
+    this.userDraw = Categorical.of(userIds, activity);
+    double[] popularity = truth.items().stream().mapToDouble(SimulationTruth.Item::popularity).toArray();
+    this.itemDraw = Categorical.of(range(config.items()), popularity);
+    this.centroids = new double[truth.categories().size()][config.dim()];
+    int[] counts = new int[centroids.length];
+    for (String category : truth.categories()) {
+      List<Integer> members = new ArrayList<>();
+      for (int i = 0; i < config.items(); i++) {
+        if (truth.items().get(i).category().equals(category)) {
+          members.add(i);
+        }
+      }
+      int c = truth.categories().indexOf(category);
+      int[] ids = members.stream().mapToInt(Integer::intValue).toArray();
+      double[] weights = new double[ids.length];
+      for (int m = 0; m < ids.length; m++) {
+        weights[m] = popularity[ids[m]];
+        double[] factors = truth.items().get(ids[m]).factors();
+        for (int k = 0; k < factors.length; k++) {
+          centroids[c][k] += factors[k];
+        }
+        counts[c]++;
+      }
+      for (int k = 0; k < config.dim(); k++) {
+        centroids[c][k] /= Math.max(1, counts[c]);
+      }
+      itemDrawByCategory.put(category, Categorical.of(ids, weights));
+    }
+  }
+
+  /** The random ranker of this run: deterministic for the seed, independent of the traffic's stream. */
+  public Ranker randomRanker() {
+    return new RandomRanker(ranking);
+  }
+
+  /** The hidden world of this run. */
+  public SimulationTruth truth() {
+    return truth;
+  }
+
+  /**
+   * What a run emitted.
+   *
+   * @param requests ranking requests
+   * @param events valid events, by type
+   * @param invalid injected invalid records
+   * @param firstRequest simulated time of the first request
+   * @param lastEvent simulated time of the latest event
+   * @param elapsed wall-clock time of the run
+   */
+  public record Summary(long requests, Map<String, Long> events, long invalid, Instant firstRequest,
+      Instant lastEvent, Duration elapsed) {
+    public Summary {
+      events = Map.copyOf(events);
+    }
+
+    /** Valid events of every type. */
+    public long total() {
+      return events.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Records (valid and invalid) per wall-clock second. */
+    public double perSecond() {
+      return (total() + invalid) / Math.max(elapsed.toNanos() / 1e9, 1e-9);
+    }
+  }
+
+  /**
+   * Runs the simulation: asks {@code ranker} for every request's order and writes every record to
+   * {@code sink} (which the caller closes).
+   *
+   * @throws SimulationException if the ranker fails
+   */
+  public Summary run(Ranker ranker, EventSink sink) {
+    long began = System.nanoTime();
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (String type : List.of("impression", "click", "dwell", "add_to_cart", "purchase", "rating")) {
+      counts.put(type, 0L);
+    }
+    Instant time = config.start();
+    Instant first = null;
+    Instant last = config.start();
+    List<SimulatedEvent> events = new ArrayList<>();
+    for (long r = 0; r < config.requests(); r++) {
+      time = nextArrival(time);
+      first = first == null ? time : first;
+      events.clear();
+      request(r, time, ranker, events);
+      for (SimulatedEvent event : events) {
+        counts.merge(event.eventType(), 1L, Long::sum);
+        last = event.eventTime().isAfter(last) ? event.eventTime() : last;
+        sink.accept(event.userId(), event.toJson());
+        if (config.badFraction() > 0 && bad.nextDouble() < config.badFraction()) {
+          badCount++;
+          sink.accept(event.userId(), invalid(event));
+        }
+      }
+    }
+    return new Summary(config.requests(), counts, badCount, first, last,
+        Duration.ofNanos(System.nanoTime() - began));
+  }
+
+  private void request(long number, Instant time, Ranker ranker, List<SimulatedEvent> out) {
+    int user = userDraw.draw(traffic);
+    SimulationTruth.User who = truth.users().get(user);
+    boolean drifted = truth.driftedAt(time);
+    boolean search = traffic.nextDouble() < config.searchShare();
+    String category = search ? preferredCategory(drifted ? who.driftedFactors() : who.factors()) : null;
+    String query = search ? String.format(QUERY_FORMS.get(traffic.nextInt(QUERY_FORMS.size())), category) : null;
+    String surface = search ? "search" : "recommendation";
+    List<String> candidates = candidates(category);
+    String requestId = "r-" + runTag + "-" + number;
+    Map<String, String> requestContext = Map.of("device", who.device(), "country", who.country());
+    Ranker.Ranking ranked = ranker.rank(new Ranker.Request(requestId, who.id(), surface, query, requestContext,
+        candidates));
+    List<SimulatedEvent> feedback = new ArrayList<>();
+    for (int position = 0; position < ranked.items().size(); position++) {
+      String itemId = ranked.items().get(position);
+      SimulationTruth.Item item = truth.item(itemId);
+      Map<String, String> context = new LinkedHashMap<>();
+      context.put("device", who.device());
+      context.put("country", who.country());
+      context.put("item_category", item.category());
+      Instant shown = time.plusMillis(position);
+      out.add(new SimulatedEvent(nextId(), "impression", shown, who.id(), itemId, requestId, surface, query,
+          position, ranked.modelVersion(), null, context));
+      double affinity = SimulationTruth.affinity(who, item, drifted);
+      if (traffic.nextDouble() >= truth.examination(position) * affinity) {
+        continue;
+      }
+      Instant clicked = shown.plus(seconds(2 + exponential(8)));
+      feedback.add(event("click", clicked, who, itemId, requestId, surface, query, null, context));
+      double dwell = Math.round((5 + 150 * affinity * Math.exp(0.5 * traffic.nextGaussian())) * 10) / 10.0;
+      feedback.add(event("dwell", clicked.plus(seconds(dwell)), who, itemId, requestId, surface, query, dwell,
+          context));
+      if (traffic.nextDouble() >= 0.4 * affinity) {
+        continue;
+      }
+      Instant carted = clicked.plus(seconds(dwell * traffic.nextDouble()));
+      feedback.add(event("add_to_cart", carted, who, itemId, requestId, surface, query, null, context));
+      if (traffic.nextDouble() >= 0.3 + 0.6 * affinity) {
+        continue;
+      }
+      Instant bought = carted.plus(seconds(30 + exponential(300)));
+      feedback.add(event("purchase", bought, who, itemId, requestId, surface, query, item.price(), context));
+      if (traffic.nextDouble() < 0.5) {
+        double rating = Math.max(1, Math.min(5, Math.round(1 + 4 * affinity + 0.7 * traffic.nextGaussian())));
+        double delay = Math.min(exponential(3 * 3600), SimulationConfig.FEEDBACK_HORIZON.toSeconds() - 3600);
+        feedback.add(event("rating", bought.plus(seconds(60 + delay)), who, itemId, requestId, surface, query, rating,
+            context));
+      }
+    }
+    out.addAll(feedback);
+  }
+
+  private SimulatedEvent event(String type, Instant time, SimulationTruth.User who, String itemId, String requestId,
+      String surface, String query, Double value, Map<String, String> context) {
+    return new SimulatedEvent(nextId(), type, time, who.id(), itemId, requestId, surface, query, null, null, value,
+        context);
+  }
+
+  /** The category a user searches: softmax of taste towards each category's centroid. */
+  private String preferredCategory(double[] factors) {
+    double[] weights = new double[centroids.length];
+    for (int c = 0; c < centroids.length; c++) {
+      double dot = 0;
+      for (int k = 0; k < factors.length; k++) {
+        dot += factors[k] * centroids[c][k];
+      }
+      weights[c] = Math.exp(3 * dot);
+    }
+    return truth.categories().get(Categorical.of(range(centroids.length), weights).draw(traffic));
+  }
+
+  /** Distinct items by popularity, from {@code category} first when it is a search. */
+  private List<String> candidates(String category) {
+    Set<Integer> chosen = new HashSet<>();
+    List<String> ids = new ArrayList<>(config.candidates());
+    if (category != null) {
+      draw(itemDrawByCategory.get(category), Math.min(config.candidates(), itemDrawByCategory.get(category).size()),
+          chosen, ids);
+    }
+    draw(itemDraw, config.candidates(), chosen, ids);
+    return ids;
+  }
+
+  private void draw(Categorical from, int wanted, Set<Integer> chosen, List<String> ids) {
+    int tries = 0;
+    while (ids.size() < wanted && tries++ < 50 * wanted) {
+      int item = from.draw(traffic);
+      if (chosen.add(item)) {
+        ids.add("i-" + item);
+      }
+    }
+    for (int item = 0; ids.size() < wanted && item < config.items(); item++) {
+      if (chosen.add(item)) {
+        ids.add("i-" + item);
+      }
+    }
+  }
+
+  /** The next arrival of a Poisson process whose rate follows the time of day (peak at 20:00 UTC). */
+  private Instant nextArrival(Instant time) {
+    double hour = (time.getEpochSecond() % 86_400) / 3600.0;
+    double rate = config.requestsPerSecond() * (1 + RHYTHM * Math.cos(2 * Math.PI * (hour - PEAK_HOUR) / 24));
+    return time.plus(seconds(exponential(1 / rate)));
+  }
+
+  /**
+   * One invalid record derived from {@code event}, one of: not JSON (cut in the middle), an unknown
+   * event type, a required field missing, a rating out of range.
+   */
+  private String invalid(SimulatedEvent event) {
+    String id = "e-" + runTag + "-bad-" + badCount;
+    return switch (bad.nextInt(4)) {
+      case 0 -> {
+        String json = event.withType(id, event.eventType()).toJson();
+        yield json.substring(0, json.length() / 2);
+      }
+      case 1 -> event.withType(id, "hover").toJson();
+      case 2 -> event.withType(id, event.eventType())
+          .toJsonWithout(List.of("event_time", "item_id", "request_id").get(bad.nextInt(3)));
+      default -> new SimulatedEvent(id, "rating", event.eventTime(), event.userId(), event.itemId(),
+          event.requestId(), event.surface(), null, null, null, 7.0, event.context()).toJson();
+    };
+  }
+
+  private String nextId() {
+    return "e-" + runTag + "-" + eventCount++;
+  }
+
+  private double exponential(double mean) {
+    return -mean * Math.log(1 - traffic.nextDouble());
+  }
+
+  private static Duration seconds(double seconds) {
+    return Duration.ofNanos((long) (seconds * 1e9));
+  }
+
+  private static int[] range(int n) {
+    int[] values = new int[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = i;
+    }
+    return values;
+  }
+
+  /**
+   * 8 hex digits that tell runs apart in event and request ids: equal configs give equal ids (a
+   * resent simulation is deduplicated), different ones do not collide.
+   */
+  private static String runTag(SimulationConfig config) {
+    CRC32 crc = new CRC32();
+    ByteBuffer buffer = ByteBuffer.allocate(96);
+    buffer.putLong(config.seed()).putInt(config.users()).putInt(config.items()).putLong(config.requests())
+        .putLong(config.start().toEpochMilli()).putDouble(config.requestsPerSecond())
+        .putLong(config.drift().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE))
+        .putInt(config.candidates()).putInt(config.dim()).putDouble(config.searchShare());
+    crc.update(buffer.array(), 0, buffer.position());
+    return String.format("%08x", crc.getValue());
+  }
+}
