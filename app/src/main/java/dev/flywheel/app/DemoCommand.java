@@ -1,8 +1,26 @@
 package dev.flywheel.app;
 
+import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.RunRecord;
+import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.pipelines.ingest.QuarantineReplay;
+import dev.flywheel.pipelines.ingest.StreamingIngest;
+import dev.flywheel.pipelines.kafka.BrokerSettings;
+import dev.flywheel.pipelines.kafka.FeedbackProducers;
+import dev.flywheel.pipelines.kafka.KafkaBroker;
+import dev.flywheel.pipelines.simulate.EventSink;
+import dev.flywheel.pipelines.simulate.EventSinks;
+import dev.flywheel.pipelines.simulate.SimulationConfig;
+import dev.flywheel.pipelines.simulate.TrafficSimulator;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -16,13 +34,70 @@ final class DemoCommand implements Runnable {
   @Spec
   CommandSpec spec;
 
+  @Option(names = "--requests", defaultValue = "3000",
+      description = "Simulated ranking requests, about 12 events each (default: ${DEFAULT-VALUE}).")
+  long requests;
+
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of the simulation (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--port", defaultValue = "9092", description = "Port of the local broker (default: ${DEFAULT-VALUE}).")
+  int port;
+
   @Override
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
-    out.println("== 1. lakehouse: create or migrate the catalog under " + flywheel.home().root());
+    FlywheelHome home = flywheel.home();
+    SparkSession spark = flywheel.spark();
+    step(out, "1. lakehouse: create or migrate the catalog under " + home.root());
     InitCommand.initialize(flywheel).forEach(change -> out.println("   " + change.describe()));
-    out.println("== tables");
+
+    step(out, "2. kafka: start a local single-node KRaft broker");
+    KafkaBroker broker = new KafkaBroker(home, BrokerSettings.defaults().withPort(port));
+    KafkaBroker.StartResult started = broker.start();
+    out.println("   broker at " + broker.bootstrapServers() + (started.started() ? " started" : " already running"));
+    broker.ensureTopic(FeedbackProducers.DEFAULT_TOPIC, 2);
+
+    step(out, "3. simulate: " + requests + " search and recommendation requests with feedback (1 % invalid)");
+    SimulationConfig simulation = SimulationConfig.of(500, 300, requests, seed,
+        SimulationConfig.defaultStart(requests, 0.2, LocalDate.now(ZoneOffset.UTC)), 0.2, null, 0.01);
+    TrafficSimulator simulator = new TrafficSimulator(simulation);
+    TrafficSimulator.Summary summary;
+    try (EventSink sink = EventSinks.kafka(broker.bootstrapServers(), FeedbackProducers.DEFAULT_TOPIC)) {
+      summary = simulator.run(simulator.randomRanker(), sink);
+    }
+    simulator.truth().write(home.reports().resolve("demo-simulation.truth.json"));
+    out.println("   sent " + summary.total() + " events and " + summary.invalid() + " invalid records: "
+        + summary.events());
+
+    step(out, "4. ingest: Kafka to bronze, exactly once, until the topic is drained");
+    RunRecord ingest = StreamingIngest.run(spark, new StreamingIngest.Config(broker.bootstrapServers(),
+        FeedbackProducers.DEFAULT_TOPIC, "earliest", 20_000, Duration.ofSeconds(1), true, Duration.ofHours(24),
+        Map.of(), StreamingIngest.Config.defaultCheckpoint(home, FeedbackProducers.DEFAULT_TOPIC)));
+    out.println("   " + ingest.rowsIn() + " records read, " + ingest.rowsOut() + " landed (valid + quarantined)");
+    print(out, spark.sql("SELECT event_type, count(*) AS events, count(DISTINCT user_id) AS users,"
+        + " min(event_time) AS first, max(event_time) AS last FROM " + Tables.FEEDBACK_EVENTS.qualifiedName()
+        + " GROUP BY event_type ORDER BY events DESC"));
+    step(out, "   quarantine by reason");
+    print(out, QuarantineReplay.summary(spark).select("reason", "records", "open", "sample_detail"));
+    step(out, "   micro-batches (ops.ingest_batches)");
+    print(out, spark.sql("SELECT count(*) AS batches, sum(records) AS records, max(latency_p99_ms) AS worst_p99_ms"
+        + " FROM " + Tables.INGEST_BATCHES.qualifiedName()));
+
+    step(out, "5. tables");
     out.flush();
-    spec.commandLine().getParent().execute("tables");
+    TablesCommand.printTables(spark, out);
+    broker.stop();
+    out.println("broker stopped; data stays under " + home.root() + " (query it with `bin/flywheel sql`)");
+    out.flush();
+  }
+
+  private static void step(PrintWriter out, String title) {
+    out.println("== " + title);
+    out.flush();
+  }
+
+  private static void print(PrintWriter out, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows) {
+    ResultPrinter.print(rows, OutputFormat.TABLE, 50, out);
   }
 }

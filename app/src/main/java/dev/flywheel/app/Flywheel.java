@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
         BackfillCommand.class,
         QuarantineCommand.class,
         ImportCommand.class,
+        BenchCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {

@@ -43,6 +43,15 @@ final class TablesCommand implements Runnable {
   @Override
   public void run() {
     SparkSession spark = flywheel.spark();
+    ResultPrinter.print(statuses(spark), print.format, print.limit, spec.commandLine().getOut());
+  }
+
+  /** Prints every table's status as an aligned table. */
+  static void printTables(SparkSession spark, java.io.PrintWriter out) {
+    ResultPrinter.print(statuses(spark), OutputFormat.TABLE, Tables.all().size(), out);
+  }
+
+  private static org.apache.spark.sql.Dataset<Row> statuses(SparkSession spark) {
     List<Row> rows = new ArrayList<>();
     for (TableSpec table : Tables.all()) {
       if (!spark.catalog().tableExists(table.qualifiedName())) {
@@ -54,8 +63,7 @@ final class TablesCommand implements Runnable {
       rows.add(RowFactory.create(status.table(), status.version(), status.rows(), humanBytes(status.sizeBytes()),
           status.files(), table.comment()));
     }
-    ResultPrinter.print(spark.createDataFrame(rows, SCHEMA), print.format, print.limit,
-        spec.commandLine().getOut());
+    return spark.createDataFrame(rows, SCHEMA);
   }
 
   static String humanBytes(long bytes) {

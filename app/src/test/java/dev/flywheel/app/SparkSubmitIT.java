@@ -3,16 +3,13 @@ package dev.flywheel.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,24 +24,13 @@ class SparkSubmitIT {
 
   record Outcome(int exitCode, String output) {}
 
-  /** Spark's classpath without Flywheel's own classes: the application jar must bring those. */
-  private static String clusterClasspath() {
-    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(entry -> !Path.of(entry).getFileName().toString().startsWith("flywheel-"))
-        .filter(entry -> !entry.endsWith("classes") && !entry.contains("picocli"))
-        .collect(Collectors.joining(File.pathSeparator));
-  }
-
   private Outcome sparkSubmit(String... cliArgs) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    command.addAll(List.of(System.getProperty("flywheel.jvm.flags").split(" ")));
-    command.addAll(List.of("-cp", clusterClasspath(), "org.apache.spark.deploy.SparkSubmit",
+    List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit",
         "--master", "local[2]", "--class", "dev.flywheel.app.Flywheel",
         "--conf", "spark.sql.shuffle.partitions=2",
         System.getProperty("flywheel.app.jar"), "--home", home.toString()));
-    command.addAll(List.of(cliArgs));
+    submit.addAll(List.of(cliArgs));
+    List<String> command = ChildJvm.command(ChildJvm.clusterClasspath(), submit);
     Path log = Files.createTempFile("spark-submit", ".log");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertTrue(process.waitFor(5, TimeUnit.MINUTES), "spark-submit did not finish");

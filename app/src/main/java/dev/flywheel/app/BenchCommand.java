@@ -1,0 +1,119 @@
+package dev.flywheel.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.SparkSessions;
+import dev.flywheel.lakehouse.TableCatalog;
+import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.pipelines.bench.IngestBenchmark;
+import dev.flywheel.pipelines.kafka.BrokerSettings;
+import dev.flywheel.pipelines.kafka.KafkaBroker;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Benchmarks that write a JSON result; run them on an otherwise idle machine. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Run a benchmark and write its JSON result (run on an idle machine).",
+    subcommands = {BenchCommand.Ingest.class})
+final class BenchCommand implements Runnable {
+  @ParentCommand
+  Flywheel flywheel;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest");
+  }
+
+  /** Writes {@code result} as pretty JSON and says where. */
+  static void write(Map<String, Object> result, Path file, PrintWriter out) {
+    try {
+      Files.createDirectories(file.getParent());
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), result);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
+    }
+    out.println("result written to " + file);
+    out.flush();
+  }
+
+  @Command(name = "ingest", mixinStandardHelpOptions = true,
+      description = "Kafka-to-bronze events/s of the validated ingest against a bare Kafka-to-Delta append of the"
+          + " same topic, in one run, on a scratch catalog under $FLYWHEEL_HOME/bench.")
+  static final class Ingest implements Runnable {
+    @ParentCommand
+    BenchCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--events", defaultValue = "2000000", description = "Events in the topic (default: ${DEFAULT-VALUE}).")
+    long events;
+
+    @Option(names = "--max-offsets-per-trigger", defaultValue = "500000",
+        description = "Records per micro-batch for both ingests (default: ${DEFAULT-VALUE}).")
+    long maxOffsetsPerTrigger;
+
+    @Option(names = "--port", defaultValue = "9192", description = "Port of the benchmark's broker (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--output", paramLabel = "FILE",
+        description = "JSON result (default: $FLYWHEEL_HOME/reports/bench-ingest.json).")
+    Path output;
+
+    @Override
+    public void run() {
+      if (events < 1000) {
+        throw new ParameterException(spec.commandLine(), "--events must be at least 1000");
+      }
+      Flywheel flywheel = parent.flywheel;
+      FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench"));
+      SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
+      TableCatalog.ensureAll(spark, Tables.all());
+      KafkaBroker broker = new KafkaBroker(benchHome, BrokerSettings.defaults().withPort(port));
+      broker.start();
+      IngestBenchmark.Result result;
+      try {
+        result = IngestBenchmark.run(spark, benchHome, broker, events, maxOffsetsPerTrigger);
+      } finally {
+        broker.stop();
+      }
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("benchmark", "ingest");
+      json.put("at", Instant.now().toString());
+      json.put("cores", Runtime.getRuntime().availableProcessors());
+      json.put("spark_master", spark.sparkContext().master());
+      json.put("events", result.events());
+      json.put("max_offsets_per_trigger", maxOffsetsPerTrigger);
+      json.put("produce_seconds", result.produceSeconds());
+      json.put("bare_append_seconds", result.bareSeconds());
+      json.put("bare_append_events_per_second", result.bareEventsPerSecond());
+      json.put("flywheel_ingest_seconds", result.flywheelSeconds());
+      json.put("flywheel_ingest_events_per_second", result.flywheelEventsPerSecond());
+      json.put("flywheel_over_bare", result.ratio());
+      json.put("landed", result.landed());
+      json.put("worst_batch_p99_latency_ms", result.worstBatchP99Millis());
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(String.format(Locale.ROOT, "bare append %.0f events/s, flywheel ingest %.0f events/s (%.2f of bare)",
+          result.bareEventsPerSecond(), result.flywheelEventsPerSecond(), result.ratio()));
+      write(json, output != null ? output : flywheel.home().reports().resolve("bench-ingest.json"), out);
+    }
+  }
+}
