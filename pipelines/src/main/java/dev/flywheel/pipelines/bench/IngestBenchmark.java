@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -100,7 +99,7 @@ public final class IngestBenchmark {
           .writeStream().format("delta").option("checkpointLocation", checkpoint)
           .trigger(Trigger.AvailableNow()).start(path);
       query.awaitTermination();
-    } catch (TimeoutException | StreamingQueryException e) {
+    } catch (StreamingQueryException e) {
       throw new IllegalStateException("The bare append failed: " + e.getMessage(), e);
     }
   }
