@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
         QuarantineCommand.class,
         ImportCommand.class,
         BenchCommand.class,
+        DescribeCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {
