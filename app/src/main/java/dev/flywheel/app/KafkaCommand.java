@@ -4,6 +4,7 @@ import dev.flywheel.pipelines.kafka.BrokerSettings;
 import dev.flywheel.pipelines.kafka.BrokerStatus;
 import dev.flywheel.pipelines.kafka.KafkaBroker;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -56,7 +57,7 @@ final class KafkaCommand implements Runnable {
     return new KafkaBroker(flywheel.home(), settings);
   }
 
-  static String seconds(java.time.Duration duration) {
+  static String seconds(Duration duration) {
     return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
   }
 

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flywheel.lakehouse.SharedSpark;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +38,8 @@ class FlywheelCliTest {
     Result help = cli("--help");
 
     assertEquals(0, help.exitCode());
-    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "demo")) {
+    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
+        "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }
@@ -110,5 +114,56 @@ class FlywheelCliTest {
 
     assertEquals(2, result.exitCode());
     assertTrue(result.err().startsWith("Unknown table gold.nothing; known: [bronze.feedback_events,"), result.err());
+  }
+
+  @Test
+  void anUnknownKafkaCommandPrintsTheKafkaUsageAndExits2() {
+    Result result = cli("kafka", "restart");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().startsWith("Unmatched argument at index 2: 'restart'"), result.err());
+    assertTrue(result.err().contains("Usage: flywheel kafka"), result.err());
+    assertTrue(result.err().contains("start   Start the broker"), result.err());
+  }
+
+  @Test
+  void kafkaStatusWithoutABrokerSaysStopped() {
+    Result result = cli("kafka", "status", "--port", "19092");
+
+    assertEquals(0, result.exitCode(), result.err());
+    assertEquals(List.of("state      stopped", "bootstrap  127.0.0.1:19092"), result.out().lines().limit(2).toList());
+  }
+
+  @Test
+  void publishingAMissingFilePrintsOneLineAndExits1() {
+    Path missing = SharedSpark.home().root().resolve("no-such-events.jsonl");
+
+    Result result = cli("publish", "--input", missing.toString());
+
+    assertEquals(1, result.exitCode());
+    assertEquals(List.of("flywheel publish: Input file " + missing + " does not exist",
+        "(run with --verbose for the stack trace)"), result.err().lines().toList());
+  }
+
+  @Test
+  void simulateWritesEventsAndTheTruthNextToThem() throws IOException {
+    Path events = SharedSpark.home().root().resolve("sim").resolve("events.jsonl");
+
+    Result result = cli("simulate", "--output", events.toString(), "--requests", "20", "--users", "10",
+        "--items", "30", "--start", "2026-11-01T00:00:00Z");
+
+    assertEquals(0, result.exitCode(), result.err());
+    assertTrue(result.out().startsWith("Simulated 20 requests: "), result.out());
+    assertTrue(Files.readAllLines(events).size() >= 200);
+    assertTrue(Files.exists(events.resolveSibling("events.truth.json")));
+  }
+
+  @Test
+  void simulateNeedsExactlyOneOutput() {
+    Result result = cli("simulate", "--requests", "5");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().startsWith("Error: Missing required argument (specify one of these):"
+        + " (--output=FILE | --bootstrap=HOST:PORT)"), result.err());
   }
 }

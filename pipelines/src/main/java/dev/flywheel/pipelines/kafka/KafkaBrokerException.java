@@ -1,9 +1,9 @@
 package dev.flywheel.pipelines.kafka;
 
 /**
- * A local broker or publishing operation that failed on purpose-checked grounds: jars not built, a
- * port taken, a broker that did not come up, records the broker refused. Unchecked; the message
- * names the object and the next step.
+ * A local broker or publishing operation that failed for a known reason: jars not built, a port
+ * taken, a broker that did not come up, a missing input file, records the broker refused. Unchecked;
+ * the message names the object and the next step.
  */
 public class KafkaBrokerException extends RuntimeException {
   public KafkaBrokerException(String message) {

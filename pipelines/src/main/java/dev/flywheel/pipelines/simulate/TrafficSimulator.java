@@ -3,7 +3,9 @@ package dev.flywheel.pipelines.simulate;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +113,7 @@ public final class TrafficSimulator {
   public record Summary(long requests, Map<String, Long> events, long invalid, Instant firstRequest,
       Instant lastEvent, Duration elapsed) {
     public Summary {
-      events = Map.copyOf(events);
+      events = Collections.unmodifiableMap(new LinkedHashMap<>(events));
     }
 
     /** Valid events of every type. */
@@ -143,7 +145,7 @@ public final class TrafficSimulator {
     List<SimulatedEvent> events = new ArrayList<>();
     for (long r = 0; r < config.requests(); r++) {
       time = nextArrival(time);
-      first = first == null ? time : first;
+      first = first == null ? time.truncatedTo(ChronoUnit.MILLIS) : first;
       events.clear();
       request(r, time, ranker, events);
       for (SimulatedEvent event : events) {
