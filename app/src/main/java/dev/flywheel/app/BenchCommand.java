@@ -109,10 +109,17 @@ final class BenchCommand implements Runnable {
       json.put("flywheel_ingest_events_per_second", result.flywheelEventsPerSecond());
       json.put("flywheel_over_bare", result.ratio());
       json.put("landed", result.landed());
-      json.put("worst_batch_p99_latency_ms", result.worstBatchP99Millis());
+      json.put("latency_rate_events_per_second", result.latency().ratePerSecond());
+      json.put("latency_trigger_seconds", result.latency().triggerSeconds());
+      json.put("latency_batches", result.latency().batches());
+      json.put("latency_median_batch_p99_ms", result.latency().medianBatchP99Millis());
+      json.put("latency_worst_batch_p99_ms", result.latency().worstBatchP99Millis());
       PrintWriter out = spec.commandLine().getOut();
-      out.println(String.format(Locale.ROOT, "bare append %.0f events/s, flywheel ingest %.0f events/s (%.2f of bare)",
-          result.bareEventsPerSecond(), result.flywheelEventsPerSecond(), result.ratio()));
+      out.println(String.format(Locale.ROOT, "bare append %.0f events/s, flywheel ingest %.0f events/s (%.2f of bare);"
+              + " at %.0f events/s with a %d s trigger: p99 event-to-commit %d ms (median batch), %d ms (worst batch)",
+          result.bareEventsPerSecond(), result.flywheelEventsPerSecond(), result.ratio(),
+          result.latency().ratePerSecond(), result.latency().triggerSeconds(), result.latency().medianBatchP99Millis(),
+          result.latency().worstBatchP99Millis()));
       write(json, output != null ? output : flywheel.home().reports().resolve("bench-ingest.json"), out);
     }
   }

@@ -1,6 +1,10 @@
 package dev.flywheel.pipelines.bench;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.percentile_approx;
 
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.RunRecord;
@@ -12,6 +16,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.sql.Row;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,10 +43,10 @@ public final class IngestBenchmark {
    * @param bareSeconds time of the bare append (AvailableNow, JVM warm, session started)
    * @param flywheelSeconds time of {@code flywheel ingest --available-now} on the same topic
    * @param landed rows landed by the Flywheel ingest (valid + quarantined)
-   * @param worstBatchP99Millis worst per-batch p99 event-to-commit latency of the Flywheel ingest
+   * @param latency event-to-commit latency of a continuous ingest fed at half the measured rate
    */
   public record Result(long events, double produceSeconds, double bareSeconds, double flywheelSeconds, long landed,
-      long worstBatchP99Millis) {
+      Latency latency) {
     public double bareEventsPerSecond() {
       return events / bareSeconds;
     }
@@ -53,6 +59,19 @@ public final class IngestBenchmark {
       return bareSeconds / flywheelSeconds;
     }
   }
+
+  /**
+   * Event-to-commit latency of a continuous ingest (processing-time trigger) fed at a steady rate.
+   * Immutable.
+   *
+   * @param ratePerSecond events per second produced
+   * @param triggerSeconds the trigger interval
+   * @param batches micro-batches that carried events
+   * @param medianBatchP99Millis median over batches of the per-batch p99
+   * @param worstBatchP99Millis worst per-batch p99
+   */
+  public record Latency(double ratePerSecond, long triggerSeconds, long batches, long medianBatchP99Millis,
+      long worstBatchP99Millis) {}
 
   /** Fills a fresh topic with {@code events} records, then times both ingests of it. */
   public static Result run(SparkSession spark, FlywheelHome home, KafkaBroker broker, long events,
@@ -74,9 +93,63 @@ public final class IngestBenchmark {
         "earliest", maxOffsetsPerTrigger, Duration.ZERO, true, Duration.ofHours(24), Map.of(),
         StreamingIngest.Config.defaultCheckpoint(home, topic)));
     double flywheelSeconds = seconds(start);
-    long worstP99 = spark.table(Tables.INGEST_BATCHES.qualifiedName())
-        .agg(org.apache.spark.sql.functions.max("latency_p99_ms")).head().getLong(0);
-    return new Result(events, produceSeconds, bareSeconds, flywheelSeconds, run.rowsOut(), worstP99);
+    Latency latency = latencyAtRate(spark, home, broker, events / flywheelSeconds / 2, Duration.ofSeconds(5),
+        Duration.ofSeconds(60));
+    return new Result(events, produceSeconds, bareSeconds, flywheelSeconds, run.rowsOut(), latency);
+  }
+
+  /**
+   * Runs a continuous ingest with {@code trigger} while a producer sends {@code rate} events per
+   * second for {@code period}, then reads the per-batch latencies the ingest recorded.
+   */
+  static Latency latencyAtRate(SparkSession spark, FlywheelHome home, KafkaBroker broker, double rate,
+      Duration trigger, Duration period) {
+    String topic = "bench-latency-" + Instant.now().toEpochMilli();
+    broker.ensureTopic(topic, 2);
+    StreamingIngest.Config config = new StreamingIngest.Config(broker.bootstrapServers(), topic, "earliest", 0,
+        trigger, false, Duration.ofHours(24), Map.of(), StreamingIngest.Config.defaultCheckpoint(home, topic));
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread ingest = new Thread(() -> StreamingIngest.run(spark, config, stop), "bench-latency-ingest");
+    ingest.start();
+    try {
+      Thread.sleep(trigger.multipliedBy(3).toMillis());
+      long events = (long) (rate * period.toSeconds());
+      long started = System.nanoTime();
+      produceAtRate(broker.bootstrapServers(), topic, events, rate);
+      long sleepMillis = period.toMillis() - (System.nanoTime() - started) / 1_000_000;
+      Thread.sleep(Math.max(0, sleepMillis) + trigger.multipliedBy(3).toMillis());
+      stop.set(true);
+      ingest.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while measuring latency", e);
+    }
+    Row stats = spark.table(Tables.INGEST_BATCHES.qualifiedName())
+        .where(col("query_id").equalTo(StreamingIngest.queryId(spark, config)))
+        .agg(count(lit(1)), percentile_approx(col("latency_p99_ms"), lit(0.5), lit(1000)),
+            max("latency_p99_ms")).head();
+    return new Latency(rate, trigger.toSeconds(), stats.getLong(0), stats.getLong(1), stats.getLong(2));
+  }
+
+  private static void produceAtRate(String bootstrap, String topic, long events, double rate) {
+    long batch = Math.max(1, (long) (rate / 10));
+    long sent = 0;
+    long start = System.nanoTime();
+    while (sent < events) {
+      long n = Math.min(batch, events - sent);
+      produce(bootstrap, topic, n, sent);
+      sent += n;
+      long due = start + (long) (sent / rate * 1e9);
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        try {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private static double seconds(long startNanos) {
@@ -105,6 +178,10 @@ public final class IngestBenchmark {
   }
 
   private static void produce(String bootstrap, String topic, long events) {
+    produce(bootstrap, topic, events, 0);
+  }
+
+  private static void produce(String bootstrap, String topic, long events, long firstId) {
     Properties properties = new Properties();
     properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -117,7 +194,7 @@ public final class IngestBenchmark {
     String[] types = {"impression", "impression", "impression", "impression", "click", "dwell", "rating"};
     Instant base = Instant.now().minus(Duration.ofHours(1));
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties)) {
-      for (long i = 0; i < events; i++) {
+      for (long i = firstId; i < firstId + events; i++) {
         String user = "u-" + random.nextInt(100_000);
         int roll = random.nextInt(1000);
         String value;

@@ -119,6 +119,14 @@ public final class StreamingIngest {
 
   /** Runs the ingest until the topic is drained ({@code availableNow}), the query fails, or SIGTERM. */
   public static RunRecord run(SparkSession spark, Config config) {
+    return run(spark, config, new AtomicBoolean());
+  }
+
+  /**
+   * Runs the ingest until the topic is drained ({@code availableNow}), the query fails, SIGTERM, or
+   * {@code stop} is set; a stop takes effect between two micro-batches.
+   */
+  public static RunRecord run(SparkSession spark, Config config, AtomicBoolean stop) {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("topic", config.topic());
     params.put("bootstrap", config.bootstrapServers());
@@ -127,7 +135,7 @@ public final class StreamingIngest {
     return RunLedger.onDelta(spark).execute(JOB, ReadMode.FULL, List.of(), params, run -> {
       BatchSink sink = new BatchSink(queryId(spark, config.checkpoint()));
       StreamingQuery query = start(spark, config, sink);
-      awaitStopAtBatchBoundary(query);
+      awaitStopAtBatchBoundary(query, stop);
       run.recordOutput(Tables.FEEDBACK_EVENTS.qualifiedName());
       run.recordOutput(Tables.FEEDBACK_QUARANTINE.qualifiedName());
       return new RowCounts(sink.records.get(), sink.valid.get() + sink.quarantined.get());
@@ -168,10 +176,9 @@ public final class StreamingIngest {
    * shutdown hook stops the SparkContext (a stop inside a batch would still be exactly once: the
    * batch is replayed and its writes are skipped).
    */
-  private static void awaitStopAtBatchBoundary(StreamingQuery query) {
-    AtomicBoolean stopRequested = new AtomicBoolean();
+  private static void awaitStopAtBatchBoundary(StreamingQuery query, AtomicBoolean stopRequested) {
     CountDownLatch stopped = new CountDownLatch(1);
-    org.apache.spark.util.ShutdownHookManager.addShutdownHook(100, new AbstractFunction0<BoxedUnit>() {
+    Object hook = org.apache.spark.util.ShutdownHookManager.addShutdownHook(100, new AbstractFunction0<BoxedUnit>() {
       @Override
       public BoxedUnit apply() {
         stopRequested.set(true);
@@ -200,6 +207,7 @@ public final class StreamingIngest {
       throw new IllegalStateException("The ingest query did not stop in time", e);
     } finally {
       stopped.countDown();
+      org.apache.spark.util.ShutdownHookManager.removeShutdownHook(hook);
     }
   }
 
@@ -223,6 +231,11 @@ public final class StreamingIngest {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read or create " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The id {@code ops.ingest_batches} records for the query of {@code config}'s checkpoint. */
+  public static String queryId(SparkSession spark, Config config) {
+    return queryId(spark, config.checkpoint());
   }
 
   /** Writes one micro-batch to bronze and records its metrics; replays of a batch write nothing. */
