@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
         SqlCommand.class,
         RunsCommand.class,
         MaintainCommand.class,
+        FeaturesCommand.class,
+        GpuCheckCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.flywheel.lakehouse.JobBody;
 import dev.flywheel.lakehouse.JobRun;
 import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.RowCounts;
@@ -43,27 +44,45 @@ public final class FeaturesJob {
   /** Runs the job once; creates its tables first when missing. */
   public static FeaturesResult run(SparkSession spark, FeatureTables tables, FeatureConfig config, ReadMode mode) {
     TableCatalog.ensureAll(spark, tables.written());
-    Map<String, Long> feedback = new LinkedHashMap<>();
-    GoldSteps.Progress[] progress = {new GoldSteps.Progress(null, 0)};
+    Body body = new Body(tables, config, mode);
     RunRecord record = RunLedger.onDelta(spark, tables.ledger()).execute(NAME, mode,
-        List.of(tables.bronze().qualifiedName()), config.params(), run -> {
-          if (mode == ReadMode.FULL) {
-            for (TableSpec table : tables.written()) {
-              run.idempotently(table.qualifiedName(), "reset",
-                  () -> DeltaTable.forName(spark, table.qualifiedName()).delete());
-            }
-          }
-          String bronze = tables.bronze().qualifiedName();
-          Dataset<Row> fresh = SilverImpressions.distinctEvents(
-              mode == ReadMode.FULL ? run.snapshot(bronze) : run.newRows(bronze)).persist(StorageLevel.MEMORY_AND_DISK());
-          long rowsIn = fresh.count();
-          feedback.put("late_impressions", updateImpressions(run, tables, config, fresh));
-          feedback.putAll(attributeFeedback(run, tables, config, fresh));
-          progress[0] = GoldSteps.advance(run, tables, config, latestIngest(fresh));
-          fresh.unpersist();
-          return new RowCounts(rowsIn, progress[0].examples());
-        });
-    return new FeaturesResult(record, feedback, progress[0].examples(), progress[0].frontier());
+        List.of(tables.bronze().qualifiedName()), config.params(), body);
+    return new FeaturesResult(record, body.feedback, body.progress.examples(), body.progress.frontier());
+  }
+
+  /** The work of one run, and what it found; {@link #run} records it in the ledger. */
+  static final class Body implements JobBody {
+    private final FeatureTables tables;
+    private final FeatureConfig config;
+    private final ReadMode mode;
+    final Map<String, Long> feedback = new LinkedHashMap<>();
+    GoldSteps.Progress progress = new GoldSteps.Progress(null, 0);
+
+    Body(FeatureTables tables, FeatureConfig config, ReadMode mode) {
+      this.tables = tables;
+      this.config = config;
+      this.mode = mode;
+    }
+
+    @Override
+    public RowCounts apply(JobRun run) {
+      SparkSession spark = run.spark();
+      if (mode == ReadMode.FULL) {
+        for (TableSpec table : tables.written()) {
+          run.idempotently(table.qualifiedName(), "reset",
+              () -> DeltaTable.forName(spark, table.qualifiedName()).delete());
+        }
+      }
+      String bronze = tables.bronze().qualifiedName();
+      Dataset<Row> fresh = SilverImpressions.distinctEvents(
+          mode == ReadMode.FULL ? run.snapshot(bronze) : run.newRows(bronze)).persist(StorageLevel.MEMORY_AND_DISK());
+      long rowsIn = fresh.count();
+      feedback.put("late_impressions", updateImpressions(run, tables, config, fresh));
+      feedback.putAll(attributeFeedback(run, tables, config, fresh));
+      progress = GoldSteps.advance(run, tables, config, latestIngest(fresh));
+      fresh.unpersist();
+      return new RowCounts(rowsIn, progress.examples());
+    }
   }
 
   /** MERGEs the batch's impressions into silver with their sessions; returns the impressions too late to count. */
@@ -143,8 +162,7 @@ public final class FeaturesJob {
             .whenMatched().update(ImpressionLabels.fold("t", "s"))
             .execute());
     Column unknown = col("attribution").equalTo(FeedbackAttribution.UNKNOWN_IMPRESSION);
-    Dataset<Row> waitingChanges = classified.where(unknown.or(col("pending")))
-        .select(Joins.columns(FeedbackAttribution.FEEDBACK_COLUMNS)).withColumn("still_unknown", unknown);
+    Dataset<Row> waitingChanges = classified.where(unknown.or(col("pending"))).withColumn("still_unknown", unknown);
     run.idempotently(tables.unattributed(), "waiting", () ->
         DeltaTable.forName(spark, tables.unattributed()).as("t")
             .merge(waitingChanges.as("s"), col("t.event_id").equalTo(col("s.event_id")))

@@ -59,15 +59,30 @@ final class GoldSteps {
     return new Progress(frontier, examples);
   }
 
-  /** Emits the examples of [from, until) and advances every entity's state past it; returns the examples. */
-  private static long slice(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp from, Timestamp until) {
-    SparkSession spark = run.spark();
+  /**
+   * The queries of one slice: the examples of [from, until) and every entity's advanced state.
+   *
+   * @param events the slice's feature events
+   * @param priors the global rates just before every event
+   * @param examples the training examples of the slice
+   * @param advanced the new state of every touched key, per entity, global last
+   */
+  record SlicePlan(Dataset<Row> events, Dataset<Row> priors, Dataset<Row> examples,
+      Map<Entity, Dataset<Row>> advanced) {}
+
+  /** Plans the slice [from, until) on the current tables; {@code cache} keeps the shared inputs in memory. */
+  static SlicePlan plan(SparkSession spark, FeatureTables tables, FeatureConfig config, Timestamp from,
+      Timestamp until, boolean cache) {
     Timestamp oldestImpression = new Timestamp(from.getTime() - config.longestWindow().toMillis());
     Dataset<Row> silver = spark.table(tables.impressions())
         .where(col("event_time").geq(lit(oldestImpression)).and(col("event_time").lt(lit(until))));
-    Dataset<Row> events = FeatureEvents.between(silver, from, until).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> events = FeatureEvents.between(silver, from, until);
     Dataset<Row> priors = TrainingExamples.globalPriors(PointInTimeFeatures.beforeEach(events,
-        spark.table(tables.global()), Entity.GLOBAL, from, config)).persist(StorageLevel.MEMORY_AND_DISK());
+        spark.table(tables.global()), Entity.GLOBAL, from, config));
+    if (cache) {
+      events = events.persist(StorageLevel.MEMORY_AND_DISK());
+      priors = priors.persist(StorageLevel.MEMORY_AND_DISK());
+    }
     List<Dataset<Row>> features = new ArrayList<>();
     for (Entity entity : PER_KEY) {
       features.add(TrainingExamples.entityFeatures(PointInTimeFeatures.beforeEach(events,
@@ -75,20 +90,45 @@ final class GoldSteps {
     }
     Dataset<Row> examples = TrainingExamples.assemble(
         silver.where(col("event_time").geq(lit(from))), priors, features, config.hashBuckets());
+    Dataset<Row> withPriors = events.join(priors, Joins.on(FeatureEvents.EVENT_KEY));
+    Map<Entity, Dataset<Row>> advanced = new LinkedHashMap<>();
+    for (Entity entity : PER_KEY) {
+      advanced.put(entity, PointInTimeFeatures.advance(withPriors, spark.table(tableOf(tables, entity)), entity,
+          config));
+    }
+    advanced.put(Entity.GLOBAL, PointInTimeFeatures.advance(events, spark.table(tables.global()), Entity.GLOBAL,
+        config).withColumn("as_of", lit(until)));
+    return new SlicePlan(events, priors, examples, advanced);
+  }
+
+  /**
+   * Emits the examples of [from, until), then advances every entity's state past it (each table is
+   * read just before its own MERGE, global last); returns the examples written.
+   */
+  private static long slice(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp from, Timestamp until) {
+    SlicePlan plan = plan(run.spark(), tables, config, from, until, true);
     String step = "@" + PointInTimeFeatures.micros(from);
     long written = run.idempotently(tables.examples(), "examples" + step,
-        () -> examples.write().format("delta").mode("append").saveAsTable(tables.examples())).rows();
-    Dataset<Row> withPriors = events.join(priors, Joins.on(FeatureEvents.EVENT_KEY));
-    for (Entity entity : PER_KEY) {
-      upsert(run, tableOf(tables, entity), entity, entity.name() + step,
-          PointInTimeFeatures.advance(withPriors, spark.table(tableOf(tables, entity)), entity, config));
+        () -> plan.examples().write().format("delta").mode("append").saveAsTable(tables.examples())).rows();
+    for (Map.Entry<Entity, Dataset<Row>> state : plan.advanced().entrySet()) {
+      Entity entity = state.getKey();
+      upsert(run, tableOf(tables, entity), entity, entity.name() + step, state.getValue());
     }
-    upsert(run, tables.global(), Entity.GLOBAL, "global" + step,
-        PointInTimeFeatures.advance(events, spark.table(tables.global()), Entity.GLOBAL, config)
-            .withColumn("as_of", lit(until)));
-    priors.unpersist();
-    events.unpersist();
+    plan.priors().unpersist();
+    plan.events().unpersist();
     return written;
+  }
+
+  /** Every query the job runs, named, on the current tables: what {@code flywheel gpu-check} plans. */
+  static Map<String, Dataset<Row>> queries(SparkSession spark, FeatureTables tables, FeatureConfig config,
+      Timestamp from, Timestamp until) {
+    SlicePlan plan = plan(spark, tables, config, from, until, false);
+    Map<String, Dataset<Row>> queries = new LinkedHashMap<>();
+    queries.put(tables.examples() + " (point-in-time examples)", plan.examples());
+    plan.advanced().forEach((entity, rows) -> queries.put(tableOf(tables, entity) + " (advance state)", rows));
+    queries.put(tables.stats() + " (statistics)", FeatureStats.accumulate(spark.table(tables.examples()),
+        spark.table(tables.stats()), 0, from));
+    return queries;
   }
 
   private static void upsert(JobRun run, String table, Entity entity, String step, Dataset<Row> rows) {

@@ -29,11 +29,21 @@ class GpuPlanCheckTest {
     GpuPlanCheck.Report builtIns = GpuPlanCheck.check(
         Map.of("sum", spark.table(table).groupBy(col("n").mod(3).as("k")).agg(sum(col("n")))), RapidsJar.fetched());
 
-    System.out.println(withUdf);
-    System.out.println(builtIns);
     assertFalse(withUdf.passes(), withUdf.toString());
     assertTrue(withUdf.fallbacks().stream().anyMatch(f -> f.line().contains("UDF")), withUdf.toString());
     assertFalse(withUdf.scans().isEmpty(), withUdf.toString());
     assertTrue(builtIns.passes(), builtIns.toString());
+  }
+
+  @Test
+  void everyFeatureQueryCanRunOnTheGpuAboveItsScans() {
+    BronzeRows bronze = new BronzeRows("gpujobs");
+    TableCatalog.ensureAll(spark, bronze.tables.written());
+
+    GpuPlanCheck.Report report = GpuPlanCheck.check(
+        FeatureQueries.all(spark, bronze.tables, BronzeRows.config()), RapidsJar.fetched());
+
+    assertTrue(report.passes(), String.join("\n", report.fallbacks().stream().map(Object::toString).toList()));
+    assertFalse(report.scans().isEmpty());
   }
 }
