@@ -35,7 +35,7 @@ class FlywheelCliTest {
     Result help = cli("--help");
 
     assertEquals(0, help.exitCode());
-    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "demo")) {
+    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "features", "gpu-check", "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }

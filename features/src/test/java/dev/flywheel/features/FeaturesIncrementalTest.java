@@ -6,6 +6,7 @@ import dev.flywheel.lakehouse.JobRun;
 import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.RunLedger;
 import dev.flywheel.lakehouse.SharedSpark;
+import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.TableSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,6 +110,7 @@ class FeaturesIncrementalTest {
     FeatureConfig config = BronzeRows.config();
     firstIncrement(bronze);
     secondIncrement(bronze);
+    TableCatalog.ensureAll(spark, bronze.tables.written());
     JobRun dying = RunLedger.onDelta(spark, bronze.tables.ledger()).start(FeaturesJob.NAME, ReadMode.INCREMENTAL,
         List.of(bronze.tables.bronze().qualifiedName()), config.params());
     new FeaturesJob.Body(bronze.tables, config, ReadMode.INCREMENTAL).apply(dying);
