@@ -44,16 +44,19 @@ public final class FeedbackAttribution {
   public static Dataset<Row> classify(Dataset<Row> feedback, Dataset<Row> impressions, FeatureConfig config) {
     Dataset<Row> shown = impressions.select(col("request_id"), col("item_id"),
         col("event_time").as("impression_time"));
-    Column window = when(col("event_type").equalTo("click"), SilverImpressions.interval(config.clickWindow()))
-        .otherwise(SilverImpressions.interval(config.purchaseWindow()));
-    Column windowEnd = col("impression_time").plus(window);
+    Column isClick = col("event_type").equalTo("click");
+    Column windowEnd = when(isClick, col("impression_time").plus(SilverImpressions.interval(config.clickWindow())))
+        .otherwise(col("impression_time").plus(SilverImpressions.interval(config.purchaseWindow())));
+    Column lateEnd = when(isClick, col("impression_time").plus(SilverImpressions.interval(
+            config.clickWindow().plus(config.allowedLateness()))))
+        .otherwise(col("impression_time").plus(SilverImpressions.interval(
+            config.purchaseWindow().plus(config.allowedLateness()))));
     return feedback.join(shown, Joins.on(SilverImpressions.KEY), "left")
         .withColumn("attribution",
             when(col("impression_time").isNull(), lit(UNKNOWN_IMPRESSION))
                 .when(col("event_time").lt(col("impression_time")), lit(BEFORE_IMPRESSION))
                 .when(col("event_time").gt(windowEnd), lit(OUTSIDE_WINDOW))
-                .when(col("ingested_at").gt(windowEnd.plus(SilverImpressions.interval(config.allowedLateness()))),
-                    lit(TOO_LATE))
+                .when(col("ingested_at").gt(lateEnd), lit(TOO_LATE))
                 .otherwise(lit(ATTRIBUTED)));
   }
 }

@@ -3,6 +3,7 @@ package dev.flywheel.features;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.lag;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -10,7 +11,6 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.pow;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 
 import java.sql.Timestamp;
@@ -30,13 +30,13 @@ import org.apache.spark.sql.expressions.WindowSpec;
  *
  * <ul>
  *   <li>{@link #beforeEach}: for every event, the state strictly before its time = the stored state plus a
- *       cumulative window over the slice's earlier events ({@code rangeBetween(unboundedPreceding, -1)} on
- *       the time in microseconds, so events at the same instant never see each other);
+ *       cumulative window over the slice's earlier events (the running sum up to its instant minus the
+ *       events of that instant, so events at the same instant never see each other);
  *   <li>{@link #advance}: the new state of every key the slice touched.
  * </ul>
  *
  * A decayed count follows {@code d(t) = d(t0) * 2^(-(t - t0)/h) + 1} per event; inside a slice the sum is
- * taken relative to {@code from}, which stays below 2^256 because a slice spans at most 256 of the
+ * taken relative to {@code from} (in whole seconds), which stays below 2^256 because a slice spans at most 256 of the
  * shortest half-lives. Only built-in expressions, so the plans can run on a GPU. Pure.
  */
 public final class PointInTimeFeatures {
@@ -57,31 +57,46 @@ public final class PointInTimeFeatures {
    */
   public static Dataset<Row> beforeEach(Dataset<Row> events, Dataset<Row> state, Entity entity, Timestamp from,
       FeatureConfig config) {
-    WindowSpec earlier = Window.partitionBy(Joins.columns(entity.keyArray())).orderBy(col("ts_micros"))
-        .rangeBetween(Window.unboundedPreceding(), -1);
-    Dataset<Row> joined = withMicros(entity.eventsOf(events)).join(stored(state, entity),
-        Joins.on(entity.keys()), "left");
+    Column[] keys = Joins.columns(entity.keyArray());
+    WindowSpec upToNow = Window.partitionBy(keys).orderBy(col("ts"))
+        .rangeBetween(Window.unboundedPreceding(), Window.currentRow());
+    List<Column> instant = new ArrayList<>(List.of(keys));
+    instant.add(col("ts"));
+    WindowSpec sameInstant = Window.partitionBy(instant.toArray(Column[]::new));
+    WindowSpec inOrder = Window.partitionBy(keys).orderBy(col("ts"), col("kind"), col("request_id"), col("item_id"));
+    Dataset<Row> joined = entity.eventsOf(events)
+        .withColumn("previous_ts", lag(col("ts"), 1).over(inOrder))
+        .join(stored(state, entity), Joins.on(entity.keys()), "left");
     List<Column> out = new ArrayList<>();
     for (String key : FeatureEvents.EVENT_KEY) {
       out.add(col(key));
     }
     for (String count : FeatureEvents.ADDITIVE) {
-      out.add(coalesce(col("s_" + count), lit(0)).plus(coalesce(sum(col(count)).over(earlier), lit(0))).as(count));
+      out.add(coalesce(col("s_" + count), lit(0)).plus(strictlyBefore(col(count), upToNow, sameInstant)).as(count));
     }
-    Column sinceFrom = col("ts_micros").minus(lit(micros(from)));
+    Column sinceFrom = seconds(col("ts")).minus(from.getTime() / 1000);
     for (String count : DECAYED) {
       for (int i = 0; i < config.halfLives().size(); i++) {
-        double halfLife = micros(config.halfLives().get(i));
+        double halfLife = seconds(config.halfLives().get(i));
         Column storedPart = coalesce(col("s_" + decayedName(count, i)).multiply(
-            pow(lit(2.0), col("ts_micros").minus(unix_micros(col("s_last_event_time"))).divide(-halfLife))), lit(0.0));
-        Column slicePart = pow(lit(2.0), sinceFrom.divide(-halfLife)).multiply(coalesce(
-            sum(col(count).multiply(pow(lit(2.0), sinceFrom.divide(halfLife)))).over(earlier), lit(0.0)));
+            pow(lit(2.0), seconds(col("ts")).minus(seconds(col("s_last_event_time"))).divide(-halfLife))), lit(0.0));
+        Column slicePart = pow(lit(2.0), sinceFrom.divide(-halfLife)).multiply(
+            strictlyBefore(col(count).multiply(pow(lit(2.0), sinceFrom.divide(halfLife))), upToNow, sameInstant));
         out.add(storedPart.plus(slicePart).as(decayedName(count, i)));
       }
     }
-    out.add(greatest(col("s_last_event_time"), max(col("ts")).over(earlier)).as("last_event_time"));
+    out.add(greatest(col("s_last_event_time"),
+        max(when(col("previous_ts").lt(col("ts")), col("previous_ts"))).over(sameInstant)).as("last_event_time"));
     out.add(col("ts"));
     return joined.select(out.toArray(Column[]::new));
+  }
+
+  /**
+   * The sum of {@code value} over the key's events strictly before this one: the running sum up to this
+   * instant minus this instant's own events (a frame ending before the current row does not run on a GPU).
+   */
+  private static Column strictlyBefore(Column value, WindowSpec upToNow, WindowSpec sameInstant) {
+    return coalesce(sum(value).over(upToNow), lit(0)).minus(coalesce(sum(value).over(sameInstant), lit(0)));
   }
 
   /**
@@ -92,16 +107,15 @@ public final class PointInTimeFeatures {
    */
   public static Dataset<Row> advance(Dataset<Row> events, Dataset<Row> state, Entity entity, FeatureConfig config) {
     WindowSpec perKey = Window.partitionBy(Joins.columns(entity.keyArray()));
-    Dataset<Row> counted = withMicros(entity.eventsOf(events))
-        .withColumn("last_micros", max(col("ts_micros")).over(perKey));
+    Dataset<Row> counted = entity.eventsOf(events).withColumn("key_last", max(col("ts")).over(perKey));
     List<Column> aggregates = new ArrayList<>();
     for (String count : FeatureEvents.ADDITIVE) {
       aggregates.add(sum(col(count)).as(count));
     }
     for (String count : DECAYED) {
       for (int i = 0; i < config.halfLives().size(); i++) {
-        aggregates.add(sum(col(count).multiply(pow(lit(2.0), col("last_micros").minus(col("ts_micros"))
-            .divide(-micros(config.halfLives().get(i)))))).as(decayedName(count, i)));
+        aggregates.add(sum(col(count).multiply(pow(lit(2.0), seconds(col("key_last")).minus(seconds(col("ts")))
+            .divide(-seconds(config.halfLives().get(i)))))).as(decayedName(count, i)));
       }
     }
     aggregates.add(min(col("ts")).as("first_event_time"));
@@ -117,8 +131,8 @@ public final class PointInTimeFeatures {
     for (String count : DECAYED) {
       for (int i = 0; i < config.halfLives().size(); i++) {
         String name = decayedName(count, i);
-        out.add(coalesce(col("s_" + name).multiply(pow(lit(2.0), unix_micros(col("last_event_time"))
-                .minus(unix_micros(col("s_last_event_time"))).divide(-micros(config.halfLives().get(i))))),
+        out.add(coalesce(col("s_" + name).multiply(pow(lit(2.0), seconds(col("last_event_time"))
+                .minus(seconds(col("s_last_event_time"))).divide(-seconds(config.halfLives().get(i))))),
             lit(0.0)).plus(col(name)).as(name));
       }
     }
@@ -130,7 +144,7 @@ public final class PointInTimeFeatures {
           config.priorStrength());
     }
     Dataset<Row> priors = counted
-        .withColumn("prior_rank", row_number().over(perKey.orderBy(col("ts_micros").desc(), col("kind"),
+        .withColumn("prior_rank", row_number().over(perKey.orderBy(col("ts").desc(), col("kind"),
             col("request_id"))))
         .where(col("prior_rank").equalTo(1));
     List<String> priorColumns = new ArrayList<>(entity.keys());
@@ -179,15 +193,16 @@ public final class PointInTimeFeatures {
     return state.select(columns.toArray(Column[]::new));
   }
 
-  private static Dataset<Row> withMicros(Dataset<Row> events) {
-    return events.withColumn("ts_micros", unix_micros(col("ts")));
+  /** Whole seconds since the epoch (a cast, which runs on a GPU where {@code unix_micros} does not). */
+  static Column seconds(Column time) {
+    return time.cast("long");
   }
 
   static long micros(Timestamp time) {
     return time.getTime() * 1000 + (time.getNanos() / 1000) % 1000;
   }
 
-  static double micros(Duration duration) {
-    return duration.toNanos() / 1000.0;
+  static double seconds(Duration duration) {
+    return duration.toNanos() / 1e9;
   }
 }

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lag;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.Duration;
@@ -40,7 +39,7 @@ public final class Sessions {
                     col("event_time")))
         .withColumn("session_start", max(col("session_seed")).over(inOrder.rowsBetween(Window.unboundedPreceding(),
             Window.currentRow())))
-        .withColumn("session_id", concat_ws("/", col("user_id"), unix_seconds(col("session_start")).cast("string")))
+        .withColumn("session_id", concat_ws("/", col("user_id"), col("session_start").cast("long").cast("string")))
         .drop("previous_time", "session_seed");
   }
 }

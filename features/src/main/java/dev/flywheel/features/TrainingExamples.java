@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.hour;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.to_date;
-import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -37,7 +36,8 @@ public final class TrainingExamples {
         before.where(col("kind").equalTo("impression")).join(priors, Joins.on(FeatureEvents.EVENT_KEY)),
         col("g_ctr"), col("g_positive_rate"), m)
         .withColumn("seconds_since_last",
-            unix_micros(col("ts")).minus(unix_micros(col("last_event_time"))).divide(1_000_000.0));
+            PointInTimeFeatures.seconds(col("ts")).minus(PointInTimeFeatures.seconds(col("last_event_time")))
+                .cast("double"));
     List<Column> out = new ArrayList<>(List.of(col("request_id"), col("item_id")));
     for (String feature : Tables.EXAMPLE_FEATURES) {
       out.add(col(feature).cast("double").as(entity.prefix() + feature));
