@@ -1,5 +1,10 @@
 package dev.flywheel.app;
 
+import dev.flywheel.features.FeatureConfig;
+import dev.flywheel.features.FeatureTables;
+import dev.flywheel.features.FeaturesJob;
+import dev.flywheel.features.FeaturesResult;
+import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.RunRecord;
 import dev.flywheel.lakehouse.Tables;
@@ -84,7 +89,18 @@ final class DemoCommand implements Runnable {
     print(out, spark.sql("SELECT count(*) AS batches, sum(records) AS records, max(latency_p99_ms) AS worst_p99_ms"
         + " FROM " + Tables.INGEST_BATCHES.qualifiedName()));
 
-    step(out, "5. tables");
+    step(out, "5. features: bronze to silver and gold, point-in-time training examples");
+    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), FeatureConfig.defaults(),
+        ReadMode.INCREMENTAL);
+    out.println("   run " + features.run().sequence() + ": " + features.run().rowsIn() + " bronze rows, "
+        + features.examples() + " new training examples, frontier " + features.frontier() + ", feedback "
+        + features.feedback());
+    print(out, spark.sql("SELECT request_id, item_id, user_id, event_time, session_id, clicked, purchased, rating"
+        + " FROM " + Tables.IMPRESSIONS.qualifiedName() + " ORDER BY event_time DESC LIMIT 5"));
+    print(out, spark.sql("SELECT request_id, item_id, clicked, u_impressions, u_ctr, i_impressions, i_ctr,"
+        + " i_avg_rating FROM " + Tables.TRAINING_EXAMPLES.qualifiedName() + " ORDER BY event_time DESC LIMIT 5"));
+
+    step(out, "6. tables");
     out.flush();
     TablesCommand.printTables(spark, out);
     broker.stop();

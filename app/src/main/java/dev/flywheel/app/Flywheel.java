@@ -39,6 +39,8 @@ import picocli.CommandLine.Spec;
         ImportCommand.class,
         BenchCommand.class,
         DescribeCommand.class,
+        FeaturesCommand.class,
+        GpuCheckCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {
@@ -55,6 +57,21 @@ public final class Flywheel implements Runnable {
   @Option(names = "--conf", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
       description = "A Spark setting, e.g. --conf spark.master=local[2]; repeatable.")
   Map<String, String> sparkConf = new LinkedHashMap<>();
+
+  @Option(names = "--gpu", scope = ScopeType.INHERIT,
+      description = "Run Spark SQL on GPUs with the RAPIDS Accelerator (its jar and GPUs must be on the cluster);"
+          + " adds the settings of GPU_SETTINGS unless --conf sets them.")
+  boolean gpu;
+
+  /** The Spark settings {@code --gpu} adds: the RAPIDS plugin, on, one GPU per executor shared by 4 tasks. */
+  static final Map<String, String> GPU_SETTINGS = Map.of(
+      "spark.plugins", "com.nvidia.spark.SQLPlugin",
+      "spark.rapids.sql.enabled", "true",
+      "spark.rapids.sql.format.delta.write.enabled", "true",
+      "spark.executor.resource.gpu.amount", "1",
+      "spark.task.resource.gpu.amount", "0.25",
+      "spark.rapids.memory.pinnedPool.size", "2G",
+      "spark.sql.files.maxPartitionBytes", "512m");
 
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
       description = "Print the stack trace of a failure.")
@@ -108,7 +125,11 @@ public final class Flywheel implements Runnable {
   /** The Spark session, created on first use with the embedded defaults and {@code --conf} settings. */
   SparkSession spark() {
     if (session == null) {
-      session = SparkSessions.getOrCreate(home(), sparkConf);
+      Map<String, String> settings = new LinkedHashMap<>(sparkConf);
+      if (gpu) {
+        GPU_SETTINGS.forEach(settings::putIfAbsent);
+      }
+      session = SparkSessions.getOrCreate(home(), settings);
     }
     return session;
   }

@@ -39,7 +39,7 @@ class FlywheelCliTest {
 
     assertEquals(0, help.exitCode());
     for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
-        "demo")) {
+        "ingest", "backfill", "quarantine", "import", "features", "gpu-check", "bench", "describe", "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }

@@ -2,6 +2,7 @@ package dev.flywheel.lakehouse;
 
 import static dev.flywheel.lakehouse.Columns.optional;
 import static dev.flywheel.lakehouse.Columns.required;
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
 import static org.apache.spark.sql.types.DataTypes.DateType;
 import static org.apache.spark.sql.types.DataTypes.DoubleType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
@@ -67,6 +68,173 @@ public final class Tables {
           .add(required("quarantine_date", DateType, "UTC date of quarantined_at (partition)")),
       List.of("quarantine_date"), List.of("reason"), TableSpec.APPEND_ONLY);
 
+  /** Impressions with their attributed labels: the silver table the gold features are built from. */
+  public static final TableSpec IMPRESSIONS = new TableSpec(
+      "silver", "impressions",
+      "One row per impression (request_id, item_id), first impression wins, with labels attributed from its feedback",
+      new StructType()
+          .add(required("request_id", StringType, "Ranking request that showed the item"))
+          .add(required("item_id", StringType, "Item shown"))
+          .add(required("event_id", StringType, "event_id of the impression kept (the earliest one)"))
+          .add(required("user_id", StringType, "User who saw the item"))
+          .add(required("event_time", TimestampType, "When the item was shown (UTC)"))
+          .add(optional("surface", StringType, "search, recommendation or another surface name"))
+          .add(optional("query", StringType, "Search text when surface = search"))
+          .add(optional("position", IntegerType, "0-based rank at which the item was shown"))
+          .add(optional("model_version", StringType, "Model version that ranked the list"))
+          .add(optional("device", StringType, "context.device of the impression (mobile, desktop, ...)"))
+          .add(optional("session_id", StringType, "user_id/epoch-seconds of the first impression of the user's session"))
+          .add(optional("session_start", TimestampType, "First impression of the session (a session ends after the inactivity gap)"))
+          .add(optional("clicked", BooleanType, "A click arrived within the click window after the impression"))
+          .add(optional("first_click_time", TimestampType, "Time of the first attributed click"))
+          .add(optional("clicks", LongType, "Distinct attributed click events (duplicates by event_id count once)"))
+          .add(optional("purchased", BooleanType, "A purchase arrived within the conversion window"))
+          .add(optional("purchase_time", TimestampType, "Time of the first attributed purchase"))
+          .add(optional("purchase_amount", DoubleType, "Sum of the attributed purchase amounts"))
+          .add(optional("rating", DoubleType, "Latest attributed rating 1..5"))
+          .add(optional("rating_time", TimestampType, "Time of that rating"))
+          .add(optional("dwell_seconds", DoubleType, "Sum of the attributed dwell seconds"))
+          .add(optional("dwell_time", TimestampType, "Time of the latest attributed dwell event"))
+          .add(required("ingested_at", TimestampType, "When bronze committed the impression"))
+          .add(required("event_date", DateType, "UTC date of event_time (partition)")),
+      List.of("event_date"), List.of("user_id"), TableSpec.CHANGE_FEED);
+
+  /** Feedback whose impression is not (yet) known: counted, kept for a later impression, never invented. */
+  public static final TableSpec UNATTRIBUTED_FEEDBACK = new TableSpec(
+      "silver", "unattributed_feedback",
+      "Feedback events whose impression (request_id, item_id) has not been seen; attributed and removed when it arrives",
+      new StructType()
+          .add(required("event_id", StringType, "Feedback event id"))
+          .add(required("event_type", StringType, "click, add_to_cart, purchase, rating or dwell"))
+          .add(required("event_time", TimestampType, "When the user acted (UTC)"))
+          .add(required("user_id", StringType, "User"))
+          .add(required("item_id", StringType, "Item acted on"))
+          .add(required("request_id", StringType, "Request of the impression it answers"))
+          .add(optional("value", DoubleType, "rating, dwell seconds or purchase amount"))
+          .add(required("ingested_at", TimestampType, "When bronze committed the event")),
+      List.of(), List.of(), TableSpec.CHANGE_FEED);
+
+  /** The running counts every gold entity table carries, in the order they are stored. */
+  private static StructType runningState(StructType keys) {
+    return keys
+        .add(optional("impressions", LongType, "Impressions before the frontier gold.global_features.as_of"))
+        .add(optional("clicks", LongType, "Impressions with an attributed click, counted at the click's time"))
+        .add(optional("purchases", LongType, "Impressions with an attributed purchase, counted at the purchase's time"))
+        .add(optional("ratings", LongType, "Ratings"))
+        .add(optional("rating_sum", DoubleType, "Sum of the ratings"))
+        .add(optional("positive_ratings", LongType, "Ratings >= 4"))
+        .add(optional("dwells", LongType, "Impressions with dwell time"))
+        .add(optional("dwell_sum", DoubleType, "Sum of dwell seconds"))
+        .add(optional("decayed_impressions_short", DoubleType,
+            "Impressions, each weighted 2^(-age/short half-life), valued at last_event_time"))
+        .add(optional("decayed_impressions_mid", DoubleType, "Impressions weighted with the mid half-life"))
+        .add(optional("decayed_impressions_long", DoubleType, "Impressions weighted with the long half-life"))
+        .add(optional("decayed_clicks_short", DoubleType, "Clicks weighted with the short half-life"))
+        .add(optional("decayed_clicks_mid", DoubleType, "Clicks weighted with the mid half-life"))
+        .add(optional("decayed_clicks_long", DoubleType, "Clicks weighted with the long half-life"))
+        .add(optional("first_event_time", TimestampType, "First impression or feedback event"))
+        .add(optional("last_event_time", TimestampType, "Latest impression or feedback event (recency)"))
+        .add(optional("ctr", DoubleType, "(clicks + m * global ctr) / (impressions + m), global ctr just before"
+            + " last_event_time: CTR smoothed towards the global rate (raw rate in gold.global_features)"))
+        .add(optional("positive_rate", DoubleType, "(positive_ratings + m * global rate) / (ratings + m), likewise"))
+        .add(optional("avg_rating", DoubleType, "rating_sum / ratings"))
+        .add(optional("avg_dwell", DoubleType, "dwell_sum / dwells"));
+  }
+
+  /** Per-user running state at the settled frontier. */
+  public static final TableSpec USER_FEATURES = new TableSpec(
+      "gold", "user_features", "Per-user feedback counts, decayed counts, smoothed rates and recency up to the gold frontier",
+      runningState(new StructType().add(required("user_id", StringType, "User"))),
+      List.of(), List.of(), TableSpec.CHANGE_FEED);
+
+  /** Per-item running state at the settled frontier. */
+  public static final TableSpec ITEM_FEATURES = new TableSpec(
+      "gold", "item_features", "Per-item feedback counts, decayed counts, smoothed rates and recency up to the gold frontier",
+      runningState(new StructType().add(required("item_id", StringType, "Item"))),
+      List.of(), List.of(), TableSpec.CHANGE_FEED);
+
+  /** Per (query, item) running state at the settled frontier, for search impressions. */
+  public static final TableSpec QUERY_ITEM_FEATURES = new TableSpec(
+      "gold", "query_item_features",
+      "Per (query, item) feedback counts, decayed counts, smoothed rates and recency up to the gold frontier",
+      runningState(new StructType()
+          .add(required("query", StringType, "Search text"))
+          .add(required("item_id", StringType, "Item"))),
+      List.of(), List.of(), TableSpec.CHANGE_FEED);
+
+  /** The whole platform's running state: the prior the smoothed rates shrink towards, and the frontier. */
+  public static final TableSpec GLOBAL_FEATURES = new TableSpec(
+      "gold", "global_features",
+      "One row: platform-wide counts at the frontier as_of (the smoothing prior) and the ingest watermark",
+      runningState(new StructType().add(required("scope", StringType, "Always 'all'")))
+          .add(optional("as_of", TimestampType, "The settled frontier: every gold count covers exactly the events before it"))
+          .add(optional("watermark", TimestampType, "Latest bronze ingested_at seen; as_of = watermark - longest window - lateness")),
+      List.of(), List.of(), TableSpec.CHANGE_FEED);
+
+  /** The numeric features of a training example per entity prefix (u_, i_, qi_), in stored order. */
+  public static final List<String> EXAMPLE_FEATURES = List.of(
+      "impressions", "clicks", "purchases", "ratings", "ctr", "positive_rate", "avg_rating", "avg_dwell",
+      "decayed_impressions_short", "decayed_impressions_mid", "decayed_impressions_long",
+      "decayed_clicks_short", "decayed_clicks_mid", "decayed_clicks_long", "seconds_since_last");
+
+  /** Entity prefixes of the training-example features: user, item, query-item. */
+  public static final List<String> EXAMPLE_PREFIXES = List.of("u_", "i_", "qi_");
+
+  private static StructType exampleColumns() {
+    StructType schema = new StructType()
+        .add(required("request_id", StringType, "Ranking request of the impression"))
+        .add(required("item_id", StringType, "Item shown"))
+        .add(required("user_id", StringType, "User"))
+        .add(required("event_time", TimestampType, "Impression time; every feature uses only events strictly before it"))
+        .add(optional("query", StringType, "Search text"))
+        .add(optional("surface", StringType, "Context: surface"))
+        .add(optional("device", StringType, "Context: device"))
+        .add(optional("position", IntegerType, "Context: 0-based position"))
+        .add(optional("hour_of_day", IntegerType, "Context: UTC hour of the impression"))
+        .add(optional("model_version", StringType, "Model that ranked the list"))
+        .add(optional("session_id", StringType, "Session of the impression"))
+        .add(optional("clicked", BooleanType, "Label: clicked within the click window"))
+        .add(optional("purchased", BooleanType, "Label: purchased within the conversion window"))
+        .add(optional("rating", DoubleType, "Label: rating when present"))
+        .add(optional("positive", BooleanType, "Label: rating >= 4 (null without a rating)"))
+        .add(optional("dwell_seconds", DoubleType, "Label: dwell seconds when present"))
+        .add(optional("user_bucket", LongType, "pmod(xxhash64(user_id), buckets): hashed id for factorization models"))
+        .add(optional("item_bucket", LongType, "pmod(xxhash64(item_id), buckets)"))
+        .add(optional("g_ctr", DoubleType, "Global CTR before the impression (the smoothing prior)"))
+        .add(optional("g_positive_rate", DoubleType, "Global rate of ratings >= 4 before the impression"));
+    for (String prefix : EXAMPLE_PREFIXES) {
+      for (String feature : EXAMPLE_FEATURES) {
+        schema = schema.add(optional(prefix + feature, DoubleType,
+            prefix + " entity's " + feature + " from events strictly before event_time"));
+      }
+    }
+    return schema.add(required("event_date", DateType, "UTC date of event_time (partition)"));
+  }
+
+  /** Point-in-time correct training examples: one per matured impression. */
+  public static final TableSpec TRAINING_EXAMPLES = new TableSpec(
+      "gold", "training_examples",
+      "One row per impression whose labels are final, with features from events strictly before it",
+      exampleColumns(), List.of("event_date"), List.of("user_id"), TableSpec.CHANGE_FEED);
+
+  /** Versioned normalization statistics, so training and serving normalize identically. */
+  public static final TableSpec FEATURE_STATS = new TableSpec(
+      "gold", "feature_stats",
+      "Normalization statistics of every training-example feature, one row per (stats_version, feature)",
+      new StructType()
+          .add(required("stats_version", LongType, "Version; every run that adds examples writes the next one"))
+          .add(required("feature", StringType, "Column of gold.training_examples"))
+          .add(required("transform", StringType, "log1p_zscore (counts) or zscore: (t(x) - mean) / stddev"))
+          .add(optional("n", LongType, "Non-null values seen"))
+          .add(optional("sum", DoubleType, "Sum of t(x)"))
+          .add(optional("sum_sq", DoubleType, "Sum of t(x)^2"))
+          .add(optional("min", DoubleType, "Smallest t(x)"))
+          .add(optional("max", DoubleType, "Largest t(x)"))
+          .add(optional("mean", DoubleType, "sum / n"))
+          .add(optional("stddev", DoubleType, "Population standard deviation of t(x)"))
+          .add(required("as_of", TimestampType, "Frontier of the examples the statistics cover")),
+      List.of(), List.of(), TableSpec.CHANGE_FEED);
+
   private static final StructType INPUT_RANGE = new StructType()
       .add(optional("table", StringType, "Input table"))
       .add(optional("from_version", LongType, "First Delta version consumed"))
@@ -117,6 +285,8 @@ public final class Tables {
 
   /** Every table of the catalog, in creation order. */
   public static List<TableSpec> all() {
-    return List.of(FEEDBACK_EVENTS, FEEDBACK_QUARANTINE, JOB_RUNS, INGEST_BATCHES);
+    return List.of(FEEDBACK_EVENTS, FEEDBACK_QUARANTINE, JOB_RUNS, INGEST_BATCHES, IMPRESSIONS,
+        UNATTRIBUTED_FEEDBACK, USER_FEATURES, ITEM_FEATURES, QUERY_ITEM_FEATURES, GLOBAL_FEATURES, TRAINING_EXAMPLES,
+        FEATURE_STATS);
   }
 }

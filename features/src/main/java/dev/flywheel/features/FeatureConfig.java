@@ -1,0 +1,102 @@
+package dev.flywheel.features;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The settings of the features job, validated once at the edge. Immutable.
+ *
+ * @param clickWindow a click counts when it comes at most this long after its impression
+ * @param purchaseWindow a purchase (and a rating or dwell event) counts when it comes at most this long after
+ * @param allowedLateness feedback or an impression committed to bronze more than its window plus this after
+ *     the impression is too late and does not count; it is also how long the gold frontier waits for stragglers
+ * @param sessionGap a user's session ends after this much inactivity
+ * @param halfLives the short, mid and long half-lives of the decayed counts
+ * @param priorStrength m of the smoothed rates (rate = (hits + m * global rate) / (trials + m))
+ * @param hashBuckets modulus of the hashed user and item ids
+ */
+public record FeatureConfig(
+    Duration clickWindow,
+    Duration purchaseWindow,
+    Duration allowedLateness,
+    Duration sessionGap,
+    List<Duration> halfLives,
+    double priorStrength,
+    int hashBuckets) {
+
+  /** Decayed-count columns carry this suffix per half-life, in order. */
+  public static final List<String> HALF_LIFE_NAMES = List.of("short", "mid", "long");
+
+  /** Exponents of 2 stay below this within one gold slice, so decayed sums never overflow a double. */
+  static final int MAX_SLICE_HALF_LIVES = 256;
+
+  /**
+   * @throws IllegalArgumentException when a window, the lateness or the gap is negative or zero, there are
+   *     not exactly three positive half-lives, or the prior strength or bucket count is not positive
+   */
+  public FeatureConfig {
+    positive(clickWindow, "click window");
+    positive(purchaseWindow, "purchase window");
+    Objects.requireNonNull(allowedLateness, "allowed lateness");
+    if (allowedLateness.isNegative()) {
+      throw new IllegalArgumentException("allowed lateness must not be negative, got " + allowedLateness);
+    }
+    positive(sessionGap, "session gap");
+    halfLives = List.copyOf(halfLives);
+    if (halfLives.size() != HALF_LIFE_NAMES.size()) {
+      throw new IllegalArgumentException("need exactly 3 half-lives (short, mid, long), got " + halfLives);
+    }
+    halfLives.forEach(h -> positive(h, "half-life"));
+    if (!(priorStrength > 0)) {
+      throw new IllegalArgumentException("prior strength must be positive, got " + priorStrength);
+    }
+    if (hashBuckets <= 0) {
+      throw new IllegalArgumentException("hash buckets must be positive, got " + hashBuckets);
+    }
+  }
+
+  /** Click 30 min, purchase 24 h, lateness 6 h, session gap 30 min, half-lives 1 h / 1 d / 7 d, m = 20, 2^20 buckets. */
+  public static FeatureConfig defaults() {
+    return new FeatureConfig(Duration.ofMinutes(30), Duration.ofHours(24), Duration.ofHours(6),
+        Duration.ofMinutes(30), List.of(Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(7)), 20, 1 << 20);
+  }
+
+  /** The longest attribution window: labels are final this long (plus the lateness) after an impression. */
+  public Duration longestWindow() {
+    return clickWindow.compareTo(purchaseWindow) >= 0 ? clickWindow : purchaseWindow;
+  }
+
+  /** How far the settled frontier trails the ingest watermark. */
+  public Duration settleDelay() {
+    return longestWindow().plus(allowedLateness);
+  }
+
+  /** The longest span one gold slice covers. */
+  public Duration maxSlice() {
+    Duration shortest = halfLives.stream().min(Duration::compareTo).orElseThrow();
+    return shortest.multipliedBy(MAX_SLICE_HALF_LIVES);
+  }
+
+  /** The settings as ledger parameters. */
+  public Map<String, String> params() {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("click_window", clickWindow.toString());
+    params.put("purchase_window", purchaseWindow.toString());
+    params.put("allowed_lateness", allowedLateness.toString());
+    params.put("session_gap", sessionGap.toString());
+    params.put("half_lives", halfLives.toString());
+    params.put("prior_strength", Double.toString(priorStrength));
+    params.put("hash_buckets", Integer.toString(hashBuckets));
+    return params;
+  }
+
+  private static void positive(Duration duration, String what) {
+    Objects.requireNonNull(duration, what);
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + duration);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package dev.flywheel.features;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import dev.flywheel.lakehouse.JobRun;
+import io.delta.tables.DeltaTable;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The gold half of the features job. Gold advances a settled frontier ({@code as_of} of
+ * gold.global_features): the ingest watermark minus the longest attribution window and the allowed
+ * lateness. Every event before the frontier has arrived and every impression before it has its final
+ * labels, so an example emitted once never changes, and the frontier moves in slices whose cost grows
+ * with the events in the slice (silver is read by time range, pruned by its date partitions), not with
+ * history.
+ */
+final class GoldSteps {
+  /** How far gold got: its frontier and the examples this run wrote. */
+  record Progress(Timestamp frontier, long examples) {}
+
+  private static final List<Entity> PER_KEY = List.of(Entity.USER, Entity.ITEM, Entity.QUERY_ITEM);
+
+  private GoldSteps() {}
+
+  /** Moves the frontier as far as {@code latestIngest} allows, slice by slice, then the statistics. */
+  static Progress advance(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp latestIngest) {
+    SparkSession spark = run.spark();
+    List<Row> global = spark.table(tables.global()).select("as_of", "watermark").collectAsList();
+    Timestamp frontier = global.isEmpty() ? null : global.get(0).getTimestamp(0);
+    Timestamp watermark = later(global.isEmpty() ? null : global.get(0).getTimestamp(1), latestIngest);
+    if (frontier == null) {
+      Row first = spark.table(tables.impressions()).agg(min(col("event_time"))).head();
+      frontier = first.isNullAt(0) ? null : first.getTimestamp(0);
+    }
+    if (frontier == null || watermark == null) {
+      return new Progress(frontier, 0);
+    }
+    Timestamp target = new Timestamp(watermark.getTime() - config.settleDelay().toMillis());
+    long examples = 0;
+    while (frontier.before(target)) {
+      Timestamp next = new Timestamp(Math.min(target.getTime(), frontier.getTime() + config.maxSlice().toMillis()));
+      examples += slice(run, tables, config, frontier, next);
+      frontier = next;
+    }
+    recordFrontier(run, tables, frontier, watermark);
+    accumulateStats(run, tables, frontier);
+    return new Progress(frontier, examples);
+  }
+
+  /**
+   * The queries of one slice: the examples of [from, until) and every entity's advanced state.
+   *
+   * @param events the slice's feature events
+   * @param priors the global rates just before every event
+   * @param examples the training examples of the slice
+   * @param advanced the new state of every touched key, per entity, global last
+   */
+  record SlicePlan(Dataset<Row> events, Dataset<Row> priors, Dataset<Row> examples,
+      Map<Entity, Dataset<Row>> advanced) {}
+
+  /** Plans the slice [from, until) on the current tables; {@code cache} keeps the shared inputs in memory. */
+  static SlicePlan plan(SparkSession spark, FeatureTables tables, FeatureConfig config, Timestamp from,
+      Timestamp until, boolean cache) {
+    Timestamp oldestImpression = new Timestamp(from.getTime() - config.longestWindow().toMillis());
+    Dataset<Row> silver = spark.table(tables.impressions())
+        .where(col("event_time").geq(lit(oldestImpression)).and(col("event_time").lt(lit(until))));
+    Dataset<Row> events = FeatureEvents.between(silver, from, until);
+    Dataset<Row> priors = TrainingExamples.globalPriors(PointInTimeFeatures.beforeEach(events,
+        spark.table(tables.global()), Entity.GLOBAL, from, config));
+    if (cache) {
+      events = events.persist(StorageLevel.MEMORY_AND_DISK());
+      priors = priors.persist(StorageLevel.MEMORY_AND_DISK());
+    }
+    List<Dataset<Row>> features = new ArrayList<>();
+    for (Entity entity : PER_KEY) {
+      features.add(TrainingExamples.entityFeatures(PointInTimeFeatures.beforeEach(events,
+          spark.table(tableOf(tables, entity)), entity, from, config), priors, entity, config.priorStrength()));
+    }
+    Dataset<Row> examples = TrainingExamples.assemble(
+        silver.where(col("event_time").geq(lit(from))), priors, features, config.hashBuckets());
+    Dataset<Row> withPriors = events.join(priors, Joins.on(FeatureEvents.EVENT_KEY));
+    Map<Entity, Dataset<Row>> advanced = new LinkedHashMap<>();
+    for (Entity entity : PER_KEY) {
+      advanced.put(entity, PointInTimeFeatures.advance(withPriors, spark.table(tableOf(tables, entity)), entity,
+          config));
+    }
+    advanced.put(Entity.GLOBAL, PointInTimeFeatures.advance(events, spark.table(tables.global()), Entity.GLOBAL,
+        config).withColumn("as_of", lit(until)));
+    return new SlicePlan(events, priors, examples, advanced);
+  }
+
+  /**
+   * Emits the examples of [from, until), then advances every entity's state past it (each table is
+   * read just before its own MERGE, global last); returns the examples written.
+   */
+  private static long slice(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp from, Timestamp until) {
+    SlicePlan plan = plan(run.spark(), tables, config, from, until, true);
+    String step = "@" + PointInTimeFeatures.micros(from);
+    long written = run.idempotently(tables.examples(), "examples" + step,
+        () -> plan.examples().write().format("delta").mode("append").saveAsTable(tables.examples())).rows();
+    for (Map.Entry<Entity, Dataset<Row>> state : plan.advanced().entrySet()) {
+      Entity entity = state.getKey();
+      upsert(run, tableOf(tables, entity), entity, entity.name() + step, state.getValue());
+    }
+    plan.priors().unpersist();
+    plan.events().unpersist();
+    return written;
+  }
+
+  /** Every query the job runs, named, on the current tables: what {@code flywheel gpu-check} plans. */
+  static Map<String, Dataset<Row>> queries(SparkSession spark, FeatureTables tables, FeatureConfig config,
+      Timestamp from, Timestamp until) {
+    SlicePlan plan = plan(spark, tables, config, from, until, false);
+    Map<String, Dataset<Row>> queries = new LinkedHashMap<>();
+    queries.put(tables.examples() + " (point-in-time examples)", plan.examples());
+    plan.advanced().forEach((entity, rows) -> queries.put(tableOf(tables, entity) + " (advance state)", rows));
+    queries.put(tables.stats() + " (statistics)", FeatureStats.accumulate(spark.table(tables.examples()),
+        spark.table(tables.stats()), 0, from));
+    return queries;
+  }
+
+  private static void upsert(JobRun run, String table, Entity entity, String step, Dataset<Row> rows) {
+    Column match = entity.keys().stream().map(k -> col("t." + k).equalTo(col("s." + k)))
+        .reduce(Column::and).orElseThrow();
+    Map<String, Column> set = new LinkedHashMap<>();
+    for (String column : rows.columns()) {
+      set.put(column, col("s." + column));
+    }
+    run.idempotently(table, step, () -> DeltaTable.forName(run.spark(), table).as("t")
+        .merge(rows.as("s"), match)
+        .whenMatched().update(set)
+        .whenNotMatched().insert(set)
+        .execute());
+  }
+
+  /** Stores the frontier and watermark (the one global row, created empty before the first slice). */
+  private static void recordFrontier(JobRun run, FeatureTables tables, Timestamp frontier, Timestamp watermark) {
+    Dataset<Row> row = run.spark().range(1).select(lit("all").as("scope"), lit(frontier).as("as_of"),
+        lit(watermark).as("watermark"));
+    Map<String, Column> set = new LinkedHashMap<>();
+    set.put("as_of", col("s.as_of"));
+    set.put("watermark", col("s.watermark"));
+    Map<String, Column> insert = new LinkedHashMap<>(set);
+    insert.put("scope", col("s.scope"));
+    run.idempotently(tables.global(), "frontier", () -> DeltaTable.forName(run.spark(), tables.global()).as("t")
+        .merge(row.as("s"), col("t.scope").equalTo(col("s.scope")))
+        .whenMatched().update(set)
+        .whenNotMatched().insert(insert)
+        .execute());
+  }
+
+  /** Adds the examples between the latest statistics and the frontier to a new statistics version. */
+  private static void accumulateStats(JobRun run, FeatureTables tables, Timestamp frontier) {
+    SparkSession spark = run.spark();
+    Row latest = spark.table(tables.stats()).agg(max(col("stats_version")), max(col("as_of"))).head();
+    Timestamp covered = latest.isNullAt(1) ? null : latest.getTimestamp(1);
+    if (covered != null && !covered.before(frontier)) {
+      return;
+    }
+    Dataset<Row> previous = latest.isNullAt(0) ? spark.table(tables.stats()).limit(0)
+        : spark.table(tables.stats()).where(col("stats_version").equalTo(latest.getLong(0)));
+    Dataset<Row> examples = spark.table(tables.examples()).where(col("event_time").lt(lit(frontier)));
+    if (covered != null) {
+      examples = examples.where(col("event_time").geq(lit(covered)));
+    }
+    Dataset<Row> next = FeatureStats.accumulate(examples, previous, frontier.getTime() / 1000, frontier);
+    run.idempotently(tables.stats(), "stats", () -> next.write().format("delta").mode("append")
+        .saveAsTable(tables.stats()));
+  }
+
+  private static String tableOf(FeatureTables tables, Entity entity) {
+    return switch (entity.name()) {
+      case "user" -> tables.users();
+      case "item" -> tables.items();
+      case "query_item" -> tables.queryItems();
+      default -> tables.global();
+    };
+  }
+
+  private static Timestamp later(Timestamp a, Timestamp b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null || a.after(b) ? a : b;
+  }
+}

@@ -1,0 +1,208 @@
+package dev.flywheel.features;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.lag;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.pow;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+
+/**
+ * Running per-entity state, point in time. The gold tables hold, per key, the counts of every event
+ * before the frontier, with decayed counts valued at the key's last event. A slice of new events
+ * [{@code from}, {@code until}) then gives:
+ *
+ * <ul>
+ *   <li>{@link #beforeEach}: for every event, the state strictly before its time = the stored state plus a
+ *       cumulative window over the slice's earlier events (the running sum up to its instant minus the
+ *       events of that instant, so events at the same instant never see each other);
+ *   <li>{@link #advance}: the new state of every key the slice touched.
+ * </ul>
+ *
+ * A decayed count follows {@code d(t) = d(t0) * 2^(-(t - t0)/h) + 1} per event; inside a slice the sum is
+ * taken relative to {@code from} (in whole seconds), which stays below 2^256 because a slice spans at most 256 of the
+ * shortest half-lives. Only built-in expressions, so the plans can run on a GPU. Pure.
+ */
+public final class PointInTimeFeatures {
+  /** Additive counts that also have decayed versions. */
+  public static final List<String> DECAYED = List.of("impressions", "clicks");
+
+  private PointInTimeFeatures() {}
+
+  /** {@code decayed_<count>_<short|mid|long>}. */
+  public static String decayedName(String count, int halfLife) {
+    return "decayed_" + count + "_" + FeatureConfig.HALF_LIFE_NAMES.get(halfLife);
+  }
+
+  /**
+   * For every event of {@code events} that counts for {@code entity}: its event key, the entity's
+   * additive counts, decayed counts (valued at the event's time) and {@code last_event_time}, all from
+   * events strictly before it.
+   */
+  public static Dataset<Row> beforeEach(Dataset<Row> events, Dataset<Row> state, Entity entity, Timestamp from,
+      FeatureConfig config) {
+    Column[] keys = Joins.columns(entity.keyArray());
+    WindowSpec upToNow = Window.partitionBy(keys).orderBy(col("ts"))
+        .rangeBetween(Window.unboundedPreceding(), Window.currentRow());
+    List<Column> instant = new ArrayList<>(List.of(keys));
+    instant.add(col("ts"));
+    WindowSpec sameInstant = Window.partitionBy(instant.toArray(Column[]::new));
+    WindowSpec inOrder = Window.partitionBy(keys).orderBy(col("ts"), col("kind"), col("request_id"), col("item_id"));
+    Dataset<Row> joined = entity.eventsOf(events)
+        .withColumn("previous_ts", lag(col("ts"), 1).over(inOrder))
+        .join(stored(state, entity), Joins.on(entity.keys()), "left");
+    List<Column> out = new ArrayList<>();
+    for (String key : FeatureEvents.EVENT_KEY) {
+      out.add(col(key));
+    }
+    for (String count : FeatureEvents.ADDITIVE) {
+      out.add(coalesce(col("s_" + count), lit(0)).plus(strictlyBefore(col(count), upToNow, sameInstant)).as(count));
+    }
+    Column sinceFrom = seconds(col("ts")).minus(from.getTime() / 1000);
+    for (String count : DECAYED) {
+      for (int i = 0; i < config.halfLives().size(); i++) {
+        double halfLife = seconds(config.halfLives().get(i));
+        Column storedPart = coalesce(col("s_" + decayedName(count, i)).multiply(
+            pow(lit(2.0), seconds(col("ts")).minus(seconds(col("s_last_event_time"))).divide(-halfLife))), lit(0.0));
+        Column slicePart = pow(lit(2.0), sinceFrom.divide(-halfLife)).multiply(
+            strictlyBefore(col(count).multiply(pow(lit(2.0), sinceFrom.divide(halfLife))), upToNow, sameInstant));
+        out.add(storedPart.plus(slicePart).as(decayedName(count, i)));
+      }
+    }
+    out.add(greatest(col("s_last_event_time"),
+        max(when(col("previous_ts").lt(col("ts")), col("previous_ts"))).over(sameInstant)).as("last_event_time"));
+    out.add(col("ts"));
+    return joined.select(out.toArray(Column[]::new));
+  }
+
+  /**
+   * The sum of {@code value} over the key's events strictly before this one: the running sum up to this
+   * instant minus this instant's own events (a frame ending before the current row does not run on a GPU).
+   */
+  private static Column strictlyBefore(Column value, WindowSpec upToNow, WindowSpec sameInstant) {
+    return coalesce(sum(value).over(upToNow), lit(0)).minus(coalesce(sum(value).over(sameInstant), lit(0)));
+  }
+
+  /**
+   * The state after the slice of every key it touched (rows of the entity's gold table): stored counts
+   * plus the slice's, decayed counts valued at the key's new last event. Smoothed rates shrink towards the
+   * global rates {@code g_ctr} and {@code g_positive_rate} each event carries (the global rate just before
+   * it), taken at the key's last event; for {@link Entity#GLOBAL} the rates are the raw ones.
+   */
+  public static Dataset<Row> advance(Dataset<Row> events, Dataset<Row> state, Entity entity, FeatureConfig config) {
+    WindowSpec perKey = Window.partitionBy(Joins.columns(entity.keyArray()));
+    Dataset<Row> counted = entity.eventsOf(events).withColumn("key_last", max(col("ts")).over(perKey));
+    List<Column> aggregates = new ArrayList<>();
+    for (String count : FeatureEvents.ADDITIVE) {
+      aggregates.add(sum(col(count)).as(count));
+    }
+    for (String count : DECAYED) {
+      for (int i = 0; i < config.halfLives().size(); i++) {
+        aggregates.add(sum(col(count).multiply(pow(lit(2.0), seconds(col("key_last")).minus(seconds(col("ts")))
+            .divide(-seconds(config.halfLives().get(i)))))).as(decayedName(count, i)));
+      }
+    }
+    aggregates.add(min(col("ts")).as("first_event_time"));
+    aggregates.add(max(col("ts")).as("last_event_time"));
+    Column[] rest = aggregates.subList(1, aggregates.size()).toArray(Column[]::new);
+    Dataset<Row> slice = counted.groupBy(Joins.columns(entity.keyArray())).agg(aggregates.get(0), rest);
+    Dataset<Row> joined = slice.join(stored(state, entity), Joins.on(entity.keys()), "left");
+    List<Column> out = new ArrayList<>();
+    entity.keys().forEach(key -> out.add(col(key)));
+    for (String count : FeatureEvents.ADDITIVE) {
+      out.add(coalesce(col("s_" + count), lit(0)).plus(col(count)).as(count));
+    }
+    for (String count : DECAYED) {
+      for (int i = 0; i < config.halfLives().size(); i++) {
+        String name = decayedName(count, i);
+        out.add(coalesce(col("s_" + name).multiply(pow(lit(2.0), seconds(col("last_event_time"))
+                .minus(seconds(col("s_last_event_time"))).divide(-seconds(config.halfLives().get(i))))),
+            lit(0.0)).plus(col(name)).as(name));
+      }
+    }
+    out.add(least(col("s_first_event_time"), col("first_event_time")).as("first_event_time"));
+    out.add(col("last_event_time"));
+    Dataset<Row> advanced = joined.select(out.toArray(Column[]::new));
+    if (entity.equals(Entity.GLOBAL)) {
+      return withRates(advanced, rawRate("clicks", "impressions", 0.0), rawRate("positive_ratings", "ratings", 0.5),
+          config.priorStrength());
+    }
+    Dataset<Row> priors = counted
+        .withColumn("prior_rank", row_number().over(perKey.orderBy(col("ts").desc(), col("kind"),
+            col("request_id"))))
+        .where(col("prior_rank").equalTo(1));
+    List<String> priorColumns = new ArrayList<>(entity.keys());
+    priorColumns.add("g_ctr");
+    priorColumns.add("g_positive_rate");
+    Dataset<Row> withPrior = advanced.join(priors.selectExpr(priorColumns.toArray(String[]::new)),
+        Joins.on(entity.keys()), "left");
+    return withRates(withPrior, col("g_ctr"), col("g_positive_rate"), config.priorStrength())
+        .drop("g_ctr", "g_positive_rate");
+  }
+
+  /**
+   * Adds {@code ctr}, {@code positive_rate}, {@code avg_rating} and {@code avg_dwell} from the counts,
+   * smoothed with prior strength {@code m} towards the given prior rates.
+   */
+  public static Dataset<Row> withRates(Dataset<Row> counts, Column priorCtr, Column priorPositiveRate, double m) {
+    return counts
+        .withColumn("ctr", smoothed(col("clicks"), col("impressions"), priorCtr, m))
+        .withColumn("positive_rate", smoothed(col("positive_ratings"), col("ratings"), priorPositiveRate, m))
+        .withColumn("avg_rating", when(col("ratings").gt(0), col("rating_sum").divide(col("ratings"))))
+        .withColumn("avg_dwell", when(col("dwells").gt(0), col("dwell_sum").divide(col("dwells"))));
+  }
+
+  /** {@code (hits + m * prior) / (trials + m)}. */
+  public static Column smoothed(Column hits, Column trials, Column prior, double m) {
+    return hits.plus(prior.multiply(m)).divide(trials.plus(m));
+  }
+
+  /** {@code hits / trials}, or {@code empty} before the first trial. */
+  public static Column rawRate(String hits, String trials, double empty) {
+    return when(col(trials).gt(0), col(hits).divide(col(trials))).otherwise(lit(empty));
+  }
+
+  private static Dataset<Row> stored(Dataset<Row> state, Entity entity) {
+    List<Column> columns = new ArrayList<>();
+    entity.keys().forEach(key -> columns.add(col(key)));
+    List<String> values = new ArrayList<>(FeatureEvents.ADDITIVE);
+    for (String count : DECAYED) {
+      for (int i = 0; i < FeatureConfig.HALF_LIFE_NAMES.size(); i++) {
+        values.add(decayedName(count, i));
+      }
+    }
+    values.add("first_event_time");
+    values.add("last_event_time");
+    values.forEach(value -> columns.add(col(value).as("s_" + value)));
+    return state.select(columns.toArray(Column[]::new));
+  }
+
+  /** Whole seconds since the epoch (a cast, which runs on a GPU where {@code unix_micros} does not). */
+  static Column seconds(Column time) {
+    return time.cast("long");
+  }
+
+  static long micros(Timestamp time) {
+    return time.getTime() * 1000 + (time.getNanos() / 1000) % 1000;
+  }
+
+  static double seconds(Duration duration) {
+    return duration.toNanos() / 1e9;
+  }
+}
