@@ -90,15 +90,24 @@ final class DemoCommand implements Runnable {
         + " FROM " + Tables.INGEST_BATCHES.qualifiedName()));
 
     step(out, "5. features: bronze to silver and gold, point-in-time training examples");
-    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), FeatureConfig.defaults(),
-        ReadMode.INCREMENTAL);
+    // The simulated traffic happened up to two days before it is ingested now; a 3-day allowed
+    // lateness lets it into silver. Gold waits until the purchase window plus that lateness have
+    // passed on the ingest clock, so training examples appear in a later run, not in this one.
+    FeatureConfig defaults = FeatureConfig.defaults();
+    FeatureConfig demoFeatures = new FeatureConfig(defaults.clickWindow(), defaults.purchaseWindow(),
+        Duration.ofDays(3), defaults.sessionGap(), defaults.halfLives(), defaults.priorStrength(),
+        defaults.hashBuckets());
+    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures, ReadMode.INCREMENTAL);
     out.println("   run " + features.run().sequence() + ": " + features.run().rowsIn() + " bronze rows, "
         + features.examples() + " new training examples, frontier " + features.frontier() + ", feedback "
         + features.feedback());
     print(out, spark.sql("SELECT request_id, item_id, user_id, event_time, session_id, clicked, purchased, rating"
         + " FROM " + Tables.IMPRESSIONS.qualifiedName() + " ORDER BY event_time DESC LIMIT 5"));
-    print(out, spark.sql("SELECT request_id, item_id, clicked, u_impressions, u_ctr, i_impressions, i_ctr,"
-        + " i_avg_rating FROM " + Tables.TRAINING_EXAMPLES.qualifiedName() + " ORDER BY event_time DESC LIMIT 5"));
+    print(out, spark.sql("SELECT count(*) AS impressions, round(avg(cast(clicked AS int)), 4) AS ctr,"
+        + " round(avg(cast(purchased AS int)), 4) AS purchase_rate, count(DISTINCT session_id) AS sessions FROM "
+        + Tables.IMPRESSIONS.qualifiedName()));
+    out.println("   gold.training_examples fills once the ingest clock is " + demoFeatures.settleDelay().toHours()
+        + " h past an impression (purchase window + allowed lateness): run `bin/flywheel features` later");
 
     step(out, "6. tables");
     out.flush();
