@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
         RunsCommand.class,
         MaintainCommand.class,
         FeaturesCommand.class,
+        TrainCommand.class,
+        ModelsCommand.class,
         GpuCheckCommand.class,
         DemoCommand.class,
     })
