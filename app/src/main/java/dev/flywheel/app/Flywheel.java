@@ -40,6 +40,8 @@ import picocli.CommandLine.Spec;
         BenchCommand.class,
         DescribeCommand.class,
         FeaturesCommand.class,
+        TrainCommand.class,
+        ModelsCommand.class,
         GpuCheckCommand.class,
         DemoCommand.class,
     })

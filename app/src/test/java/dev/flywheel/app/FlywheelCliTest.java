@@ -39,9 +39,25 @@ class FlywheelCliTest {
 
     assertEquals(0, help.exitCode());
     for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
-        "ingest", "backfill", "quarantine", "import", "features", "gpu-check", "bench", "describe", "demo")) {
+        "ingest", "backfill", "quarantine", "import", "features", "train", "models", "gpu-check", "bench", "describe",
+        "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
+  }
+
+  @Test
+  void trainRejectsAnUnknownLabelAndModelsListsAnEmptyRegistry() {
+    Result badLabel = cli("train", "--label", "dwell");
+    assertEquals(2, badLabel.exitCode());
+    assertTrue(badLabel.err().contains("label dwell is not one of"), badLabel.err());
+
+    assertEquals(0, cli("init").exitCode());
+    Result list = cli("models", "list");
+    assertEquals(0, list.exitCode(), list.err());
+    assertEquals("", list.out());
+    Result rollback = cli("models", "rollback");
+    assertEquals(1, rollback.exitCode());
+    assertTrue(rollback.err().contains("Cannot roll back: ml.model_versions has no champion"), rollback.err());
   }
 
   @Test

@@ -283,10 +283,43 @@ public final class Tables {
           .add(optional("bronze_version", LongType, "Delta version of bronze.feedback_events after the batch")),
       List.of(), List.of(), Map.of("delta.appendOnly", "true"));
 
+  /**
+   * The model registry: one row per trained model version, with everything needed to rebuild it by
+   * time travel (training window, input Delta versions, parameters, code version) and to judge it.
+   * Exactly one row has status champion once a model was promoted; promotions are Delta UPDATEs whose
+   * conflict detection makes one of two racing promotions fail.
+   */
+  public static final TableSpec MODEL_VERSIONS = new TableSpec(
+      "ml", "model_versions",
+      "Model registry: one row per trained model version, its lineage, metrics, gate decision and status",
+      new StructType()
+          .add(required("version", LongType, "Model version, monotonic: 1 + the largest registered version"))
+          .add(optional("parent_version", LongType, "Champion the version was compared with and warm-started from"))
+          .add(required("created_at", TimestampType, "When the version was registered"))
+          .add(optional("code_version", StringType, "Flywheel build that trained it (jar implementation version)"))
+          .add(optional("label", StringType, "Label column the model predicts: clicked or positive"))
+          .add(optional("train_from", TimestampType, "Earliest event_time of the examples it trained on"))
+          .add(optional("train_to", TimestampType, "Latest event_time of the examples it trained on (the next"
+              + " incremental run starts after it)"))
+          .add(optional("input_versions", createMapType(StringType, LongType),
+              "Delta version of every input table read, so the training set can be rebuilt by time travel"))
+          .add(optional("params", createMapType(StringType, StringType), "Training parameters"))
+          .add(optional("metrics", createMapType(StringType, DoubleType),
+              "Holdout metrics: auc, log_loss, calibration_error, ndcg_at_10, mrr of the model, and per learner"
+              + " as <learner>.<metric> (lr, xgboost, average, stack, champion)"))
+          .add(optional("warm_start", createMapType(StringType, BooleanType),
+              "Per base learner: whether it continued from the parent's model"))
+          .add(required("status", StringType, "candidate, champion, archived or rejected"))
+          .add(optional("gate_decision", StringType, "promote or reject"))
+          .add(optional("gate_reason", StringType, "Why the gate decided so, with the compared values"))
+          .add(optional("artifact_location", StringType, "Folder of the trained Spark ML models (models/run-<id>/spark: lr, xgboost, stack)"))
+          .add(optional("promoted_at", TimestampType, "When the version last became champion")),
+      List.of(), List.of(), Map.of());
+
   /** Every table of the catalog, in creation order. */
   public static List<TableSpec> all() {
     return List.of(FEEDBACK_EVENTS, FEEDBACK_QUARANTINE, JOB_RUNS, INGEST_BATCHES, IMPRESSIONS,
         UNATTRIBUTED_FEEDBACK, USER_FEATURES, ITEM_FEATURES, QUERY_ITEM_FEATURES, GLOBAL_FEATURES, TRAINING_EXAMPLES,
-        FEATURE_STATS);
+        FEATURE_STATS, MODEL_VERSIONS);
   }
 }

@@ -1,0 +1,76 @@
+package dev.flywheel.app;
+
+import dev.flywheel.training.ModelVersion;
+import dev.flywheel.training.TrainConfig;
+import dev.flywheel.training.TrainJob;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Trains a candidate, gates it against the champion and registers it. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train LR + XGBoost + stack on gold.training_examples, gate against the champion, register in "
+        + "ml.model_versions; incremental unless --full; recorded in the run ledger.")
+final class TrainCommand implements Runnable {
+  @ParentCommand
+  Flywheel flywheel;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--full", description = "Train on every example instead of the new ones plus a replay sample.")
+  boolean full;
+
+  @Option(names = "--label", defaultValue = "clicked", paramLabel = "clicked|positive",
+      description = "Label to predict (default: ${DEFAULT-VALUE}).")
+  String label;
+
+  @Option(names = "--replay-ratio", defaultValue = "0.2", description = "Share of older examples replayed (default: ${DEFAULT-VALUE}).")
+  double replayRatio;
+
+  @Option(names = "--validation-fraction", defaultValue = "0.15", description = "Time share for the stack (default: ${DEFAULT-VALUE}).")
+  double validationFraction;
+
+  @Option(names = "--holdout-fraction", defaultValue = "0.15", description = "Latest time share for evaluation (default: ${DEFAULT-VALUE}).")
+  double holdoutFraction;
+
+  @Option(names = "--auc-epsilon", defaultValue = "0.005", description = "Allowed AUC drop vs the champion (default: ${DEFAULT-VALUE}).")
+  double aucEpsilon;
+
+  @Option(names = "--log-loss-delta", defaultValue = "0.01", description = "Allowed log-loss rise vs the champion (default: ${DEFAULT-VALUE}).")
+  double logLossDelta;
+
+  @Option(names = "--rounds", defaultValue = "30", description = "XGBoost rounds (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--max-depth", defaultValue = "4", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
+  int maxDepth;
+
+  @Override
+  public void run() {
+    TrainConfig config = config();
+    TrainJob.Result result = TrainJob.run(flywheel.spark(), config);
+    PrintWriter out = spec.commandLine().getOut();
+    if (result.version().isEmpty()) {
+      out.println("train run " + result.run().sequence() + ": no new examples since the champion's window");
+    } else {
+      ModelVersion v = result.version().get();
+      out.printf("train run %d: v%d %s (%s): auc %.4f, log loss %.4f%n", result.run().sequence(), v.version(),
+          v.status().stored(), v.gateReason(), v.metrics().get("auc"), v.metrics().get("log_loss"));
+    }
+    out.flush();
+  }
+
+  private TrainConfig config() {
+    try {
+      return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
+          rounds, maxDepth, flywheel.gpu, flywheel.home().models());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.flywheel.training;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parameters of one training run, validated here so a bad value fails before Spark work starts.
+ *
+ * @param label label column: clicked (default) or positive (rating >= 4, MovieLens-style)
+ * @param full train on every example instead of the examples since the champion's window plus a replay sample
+ * @param replayRatio fraction of the older examples replayed in an incremental run
+ * @param validationFraction latest-but-holdout share of the time range: the stack is fitted there
+ * @param holdoutFraction latest share of the time range: every model is evaluated there
+ * @param aucEpsilon the candidate's holdout AUC may be at most this much below the champion's
+ * @param logLossDelta the candidate's holdout log loss may be at most this much above the champion's
+ * @param rounds XGBoost boosting rounds
+ * @param maxDepth XGBoost tree depth
+ * @param gpu train XGBoost with device=cuda (needs XGBoost's GPU build on the cluster)
+ * @param models folder under which each run's models are stored
+ */
+public record TrainConfig(String label, boolean full, double replayRatio, double validationFraction,
+    double holdoutFraction, double aucEpsilon, double logLossDelta, int rounds, int maxDepth, boolean gpu,
+    Path models) {
+
+  private static final Set<String> LABELS = Set.of("clicked", "positive");
+
+  public TrainConfig {
+    if (!LABELS.contains(label)) {
+      throw new IllegalArgumentException("label " + label + " is not one of " + LABELS);
+    }
+    requireFraction("replay ratio", replayRatio);
+    requireFraction("validation fraction", validationFraction);
+    requireFraction("holdout fraction", holdoutFraction);
+    if (validationFraction + holdoutFraction >= 0.9) {
+      throw new IllegalArgumentException("validation fraction " + validationFraction + " + holdout fraction "
+          + holdoutFraction + " leave less than 10% to train on; lower them");
+    }
+    if (rounds < 1 || maxDepth < 1) {
+      throw new IllegalArgumentException("rounds " + rounds + " and max depth " + maxDepth + " must be >= 1");
+    }
+  }
+
+  /** Defaults: clicked, incremental with 20% replay, 15% validation, 15% holdout, epsilon 0.005, delta 0.01. */
+  public static TrainConfig defaults(Path models) {
+    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, models);
+  }
+
+  /** A copy with another label and mode. */
+  public TrainConfig with(String newLabel, boolean newFull) {
+    return new TrainConfig(newLabel, newFull, replayRatio, validationFraction, holdoutFraction, aucEpsilon,
+        logLossDelta, rounds, maxDepth, gpu, models);
+  }
+
+  /** The parameters as stored in the registry and the ledger. */
+  public Map<String, String> asParams() {
+    return Map.ofEntries(Map.entry("label", label), Map.entry("full", String.valueOf(full)),
+        Map.entry("replay_ratio", String.valueOf(replayRatio)),
+        Map.entry("validation_fraction", String.valueOf(validationFraction)),
+        Map.entry("holdout_fraction", String.valueOf(holdoutFraction)),
+        Map.entry("auc_epsilon", String.valueOf(aucEpsilon)), Map.entry("log_loss_delta", String.valueOf(logLossDelta)),
+        Map.entry("rounds", String.valueOf(rounds)), Map.entry("max_depth", String.valueOf(maxDepth)),
+        Map.entry("gpu", String.valueOf(gpu)));
+  }
+
+  private static void requireFraction(String name, double value) {
+    if (!(value >= 0 && value < 1)) {
+      throw new IllegalArgumentException(name + " " + value + " must be in [0, 1)");
+    }
+  }
+}
