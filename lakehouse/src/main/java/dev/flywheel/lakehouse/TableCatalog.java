@@ -133,7 +133,7 @@ public final class TableCatalog {
     Row detail = delta.detail().head();
     return new TableStatus(
         table,
-        latestVersion(spark, table),
+        delta.history(1).head().getLong(0),
         delta.toDF().count(),
         detail.getLong(detail.fieldIndex("sizeInBytes")),
         detail.getLong(detail.fieldIndex("numFiles")));

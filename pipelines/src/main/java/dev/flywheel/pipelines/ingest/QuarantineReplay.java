@@ -38,10 +38,8 @@ public final class QuarantineReplay {
     if (reason.isPresent()) {
       quarantine = quarantine.where(col("reason").equalTo(reason.get()));
     }
-    Dataset<Row> landedSources = spark.table(Tables.FEEDBACK_EVENTS.qualifiedName())
-        .select(col("source").as("landed_source"));
     return quarantine.withColumn("source", FeedbackValidation.SOURCE)
-        .join(landedSources, col("source").equalTo(col("landed_source")), "left_anti")
+        .join(landedSources(spark), col("source").equalTo(col("landed_source")), "left_anti")
         .drop("source");
   }
 
@@ -49,10 +47,8 @@ public final class QuarantineReplay {
   public static Dataset<Row> summary(SparkSession spark) {
     Dataset<Row> quarantine = spark.table(Tables.FEEDBACK_QUARANTINE.qualifiedName())
         .withColumn("source", FeedbackValidation.SOURCE);
-    Dataset<Row> landedSources = spark.table(Tables.FEEDBACK_EVENTS.qualifiedName())
-        .select(col("source").as("landed_source"), lit(true).as("resolved")).distinct();
-    Column resolved = col("resolved").isNotNull();
-    return quarantine.join(landedSources, col("source").equalTo(col("landed_source")), "left")
+    Column resolved = col("landed_source").isNotNull();
+    return quarantine.join(landedSources(spark).distinct(), col("source").equalTo(col("landed_source")), "left")
         .groupBy("reason")
         .agg(count(lit(1)).as("records"),
             sum(when(resolved, 0).otherwise(1)).as("open"),
@@ -62,6 +58,11 @@ public final class QuarantineReplay {
             first(col("raw").substr(1, 120)).as("sample_raw"),
             first("source").as("sample_source"))
         .orderBy(col("records").desc());
+  }
+
+  /** The source coordinates of every event in bronze: a quarantined record with one of them is resolved. */
+  private static Dataset<Row> landedSources(SparkSession spark) {
+    return spark.table(Tables.FEEDBACK_EVENTS.qualifiedName()).select(col("source").as("landed_source"));
   }
 
   /** Raw records rebuilt from open quarantine rows, with their original coordinates. */
