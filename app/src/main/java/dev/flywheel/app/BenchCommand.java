@@ -9,11 +9,18 @@ import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.bench.IngestBenchmark;
 import dev.flywheel.pipelines.kafka.BrokerSettings;
 import dev.flywheel.pipelines.kafka.KafkaBroker;
+import dev.flywheel.serving.bench.ServeLoad;
+import dev.flywheel.serving.http.RankServer;
+import dev.flywheel.serving.http.ServerConfig;
+import dev.flywheel.serving.impressions.ImpressionLog;
+import dev.flywheel.serving.rank.ModelWatcher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,7 +36,7 @@ import picocli.CommandLine.Spec;
 /** Benchmarks that write a JSON result; run them on an otherwise idle machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and write its JSON result (run on an idle machine).",
-    subcommands = {BenchCommand.Ingest.class})
+    subcommands = {BenchCommand.Ingest.class, BenchCommand.Serve.class})
 final class BenchCommand implements Runnable {
   @ParentCommand
   Flywheel flywheel;
@@ -39,7 +46,7 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest");
+    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest or serve");
   }
 
   /** Writes {@code result} as pretty JSON and says where. */
@@ -121,6 +128,91 @@ final class BenchCommand implements Runnable {
           result.latency().ratePerSecond(), result.latency().triggerSeconds(), result.latency().medianBatchP99Millis(),
           result.latency().worstBatchP99Millis()));
       write(json, output != null ? output : flywheel.home().reports().resolve("bench-ingest.json"), out);
+    }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Latency percentiles and throughput of POST /v1/rank at a target rate (open loop, 100 candidates"
+          + " per request), against a server started in this process on $FLYWHEEL_HOME's champion, or --url.")
+  static final class Serve implements Runnable {
+    @ParentCommand
+    BenchCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "Requests per second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--seconds", defaultValue = "30", description = "Seconds measured (default: ${DEFAULT-VALUE}).")
+    long seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "5",
+        description = "Seconds sent before measuring (default: ${DEFAULT-VALUE}).")
+    long warmupSeconds;
+
+    @Option(names = "--candidates", defaultValue = "100", description = "Candidates per request (default: ${DEFAULT-VALUE}).")
+    int candidates;
+
+    @Option(names = "--items", defaultValue = "10000", description = "Item ids drawn from (default: ${DEFAULT-VALUE}).")
+    int items;
+
+    @Option(names = "--url", paramLabel = "URL",
+        description = "Rank endpoint of a running server (default: start one here, impressions off).")
+    URI url;
+
+    @Option(names = "--output", paramLabel = "FILE",
+        description = "JSON result (default: $FLYWHEEL_HOME/reports/bench-serve.json).")
+    Path output;
+
+    @Override
+    public void run() {
+      ServeLoad.Config load = Arguments.valid(spec, () -> new ServeLoad.Config(rate, Duration.ofSeconds(seconds),
+          Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1));
+      Flywheel flywheel = parent.flywheel;
+      ModelWatcher models = null;
+      RankServer server = null;
+      if (url == null) {
+        models = ModelWatcher.forHome(flywheel.home().root());
+        models.start(Duration.ofSeconds(1));
+        server = RankServer.start(ServerConfig.defaults(0), models, ImpressionLog.disabled());
+      }
+      ServeLoad.Result result;
+      try {
+        result = ServeLoad.run(server != null ? server.rankUrl() : url, load);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while benchmarking", e);
+      } finally {
+        if (server != null) {
+          server.close();
+          models.close();
+        }
+      }
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("benchmark", "serve");
+      json.put("at", Instant.now().toString());
+      json.put("cores", Runtime.getRuntime().availableProcessors());
+      json.put("server", url == null ? "in-process, impressions off" : url.toString());
+      json.put("model_version", models == null ? null : models.current().modelVersion());
+      json.put("target_rate_per_second", rate);
+      json.put("candidates", candidates);
+      json.put("measured_seconds", seconds);
+      json.put("warmup_seconds", warmupSeconds);
+      json.put("sent", result.sent());
+      json.put("ok", result.ok());
+      json.put("failed", result.failed());
+      json.put("throughput_per_second", result.throughput());
+      json.put("latency_p50_ms", result.p50Millis());
+      json.put("latency_p95_ms", result.p95Millis());
+      json.put("latency_p99_ms", result.p99Millis());
+      json.put("latency_max_ms", result.maxMillis());
+      json.put("target_p99_ms", 10);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(String.format(Locale.ROOT, "%d of %d requests OK at %.0f req/s (target %.0f): p50 %.2f ms,"
+              + " p99 %.2f ms (target < 10 ms)", result.ok(), result.sent(), result.throughput(), rate,
+          result.p50Millis(), result.p99Millis()));
+      write(json, output != null ? output : flywheel.home().reports().resolve("bench-serve.json"), out);
     }
   }
 }

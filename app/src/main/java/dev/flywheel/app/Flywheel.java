@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
         DescribeCommand.class,
         FeaturesCommand.class,
         TrainCommand.class,
+        ServeCommand.class,
         ModelsCommand.class,
         GpuCheckCommand.class,
         DemoCommand.class,

@@ -52,7 +52,7 @@ public final class ServerMetrics {
   }
 
   /** The nearest-rank percentile {@code q} of {@code sorted} nanoseconds, in milliseconds; 0 when empty. */
-  static double percentile(long[] sorted, double q) {
+  public static double percentile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return 0.0;
     }
