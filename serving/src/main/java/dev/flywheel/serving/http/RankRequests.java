@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flywheel.serving.rank.RankRequest;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -25,8 +26,8 @@ import java.util.UUID;
  * "context"?: {string: string}, "candidates": [distinct item ids], "request_time"?: ISO instant}}.
  * Ids are 1..128 characters and the query at most 1024 (the event contract's limits, so every impression
  * the server logs is valid); optional fields may be null. {@code request_time} (default: the server's
- * clock) lets a simulation or replay rank at its own time. Unknown fields, duplicate fields, wrong types,
- * no candidates or more than the limit are refused. Stateless; thread-safe.
+ * clock) lets a simulation or replay rank at its own time, at most an hour ahead. Unknown fields,
+ * duplicate fields, wrong types, no candidates or more than the limit are refused. Stateless; thread-safe.
  */
 public final class RankRequests {
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -36,6 +37,8 @@ public final class RankRequests {
       "candidates", "request_time");
   private static final int MAX_ID = 128;
   private static final int MAX_QUERY = 1024;
+  /** The event contract refuses events more than an hour in the future of their arrival. */
+  private static final Duration MAX_AHEAD = Duration.ofHours(1);
 
   private final int maxCandidates;
 
@@ -78,6 +81,10 @@ public final class RankRequests {
       at = time == null ? now : Instant.parse(time);
     } catch (DateTimeParseException e) {
       throw new BadRequestException("request_time must be an ISO-8601 instant like 2026-11-22T10:15:30Z, got " + time);
+    }
+    if (at.isAfter(now.plus(MAX_AHEAD))) {
+      throw new BadRequestException("request_time " + time + " is more than " + MAX_AHEAD.toMinutes()
+          + " minutes ahead of the server's clock (" + now + "); its impressions would be invalid");
     }
     return new RankRequest(requestId != null ? requestId : UUID.randomUUID().toString(), userId, surface, query,
         context(root.get("context")), candidates(root.get("candidates")), at);

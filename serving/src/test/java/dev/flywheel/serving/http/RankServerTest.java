@@ -94,6 +94,8 @@ class RankServerTest {
             "context.device must be a string, got number"),
         Map.entry("{\"user_id\": \"u-1\", \"candidates\": [\"i-1\"], \"request_time\": \"yesterday\"}",
             "request_time must be an ISO-8601 instant"),
+        Map.entry("{\"user_id\": \"u-1\", \"candidates\": [\"i-1\"], \"request_time\": \"2999-01-01T00:00:00Z\"}",
+            "minutes ahead of the server's clock"),
         Map.entry("{\"user_id\": \"u-1\", \"user_id\": \"u-2\", \"candidates\": [\"i-1\"]}", "Duplicate field 'user_id'"),
         Map.entry("{\"user_id\": \"u-1\", \"candidates\": [\"i-1\"], \"query\": \"" + "x".repeat(4100) + "\"}",
             "The body has "));
