@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
         TrainCommand.class,
         ModelsCommand.class,
         GpuCheckCommand.class,
+        ReportCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {
