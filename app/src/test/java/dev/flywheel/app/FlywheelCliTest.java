@@ -40,8 +40,7 @@ class FlywheelCliTest {
     assertEquals(0, help.exitCode());
     for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
         "ingest", "backfill", "quarantine", "import", "features", "train", "models", "gpu-check", "bench", "describe",
-        "report",
-        "demo")) {
+        "report", "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }
