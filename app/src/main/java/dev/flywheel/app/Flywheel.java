@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
         ServeCommand.class,
         ModelsCommand.class,
         GpuCheckCommand.class,
+        ReportCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {

@@ -42,7 +42,7 @@ class FlywheelCliTest {
     assertEquals(0, help.exitCode());
     for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
         "ingest", "backfill", "quarantine", "import", "features", "train", "models", "serve", "gpu-check", "bench",
-        "describe", "demo")) {
+        "describe", "report", "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }
