@@ -17,7 +17,9 @@ public record ServerConfig(String host, int port, int threads, int maxCandidates
     Duration pollInterval) {
   /** Loopback: serving is reached through a gateway, never straight from the network. */
   public static final String DEFAULT_HOST = "127.0.0.1";
+  /** The port unless told otherwise. */
   public static final int DEFAULT_PORT = 8080;
+  /** The most candidates per request unless told otherwise. */
   public static final int DEFAULT_MAX_CANDIDATES = 500;
   /** 500 ids of 128 characters fit with room to spare. */
   public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
