@@ -26,9 +26,9 @@ import java.util.zip.CRC32;
  * with probabilities rising with affinity by add_to_cart, purchase and a rating (1..5, following
  * affinity). When the ranker logs the impressions itself (a serving endpoint, see
  * {@link SimulationConfig#rankerLogsImpressions()}), the simulator emits only the feedback, under the
- * request id the ranker answered with. Every random choice comes from the seed, in separate streams for the world, the
- * traffic, the random ranker and the invalid records, so the traffic does not change when only
- * the share of invalid records does. Not thread-safe; one instance per run.
+ * request id the ranker answered with. Every random choice comes from the seed, in separate streams
+ * for the world, the traffic, the random ranker and the invalid records, so the traffic does not
+ * change when only the share of invalid records does. Not thread-safe; one instance per run.
  */
 public final class TrafficSimulator {
   private static final double PEAK_HOUR = 20;
