@@ -79,7 +79,7 @@ public final class ModelBundle {
     for (int i = 0; i < transforms.length; i++) {
       JsonNode spec = normalization.path(features.get(i));
       transforms[i] = spec.isMissingNode() ? FeatureTransform.IDENTITY : new FeatureTransform(
-          spec.path("transform").asText(FeatureTransform.NONE), spec.path("mean").asDouble(0),
+          FeatureTransform.Kind.of(spec.path("transform").asText("none")), spec.path("mean").asDouble(0),
           spec.path("stddev").asDouble(0));
     }
     JsonNode featureConfig = manifest.path("feature_config");
