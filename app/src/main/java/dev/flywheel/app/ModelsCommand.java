@@ -28,7 +28,7 @@ final class ModelsCommand implements Runnable {
   }
 
   private ModelRegistry registry() {
-    return ModelRegistry.onDelta(flywheel.spark());
+    return ModelRegistry.onDelta(flywheel.spark(), flywheel.home().models());
   }
 
   private PrintWriter out() {
