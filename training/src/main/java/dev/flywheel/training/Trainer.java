@@ -1,6 +1,7 @@
 package dev.flywheel.training;
 
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -64,11 +65,56 @@ public final class Trainer {
   }
 
   /**
+   * A trained and gated candidate, not yet exported or registered.
+   *
+   * @param learners its models
+   * @param metrics holdout metrics: the stack's unprefixed, each learner's and the champion's prefixed
+   * @param warmStart per base learner, whether it continued the champion's model
+   * @param decision the gate's
+   * @param trainFrom earliest example time
+   * @param trainTo latest example time
+   */
+  record Candidate(Learners learners, Map<String, Double> metrics, Map<String, Boolean> warmStart,
+      Gate.Decision decision, Instant trainFrom, Instant trainTo) {}
+
+  /**
    * Trains, gates, exports and registers one version; empty when an incremental run finds no example
    * after the champion's training window.
    */
   public static Optional<ModelVersion> train(TrainingInputs inputs, ModelRegistry registry, TrainConfig config) {
     Optional<ModelVersion> champion = registry.champion();
+    Optional<Candidate> fitted = fit(inputs, champion, config);
+    if (fitted.isEmpty()) {
+      return Optional.empty();
+    }
+    Candidate candidate = fitted.get();
+    Map<String, String> params = new LinkedHashMap<>(config.asParams());
+    params.put("stats_version", String.valueOf(inputs.statsVersion()));
+    String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
+    save(candidate.learners().lr(), artifacts, LR);
+    save(candidate.learners().stack(), artifacts, STACK);
+    Gate.Decision decision = candidate.decision();
+    ModelVersion unregistered = new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
+        Instant.now(), codeVersion(), config.label(), candidate.trainFrom(), candidate.trainTo(),
+        inputs.inputVersions(), params, candidate.metrics(), candidate.warmStart(),
+        decision.promote() ? ModelStatus.CANDIDATE : ModelStatus.REJECTED, decision.stored(), decision.reason(),
+        artifacts, null);
+    Bundles.write(Bundles.of(artifacts), config.label(), inputs.normalization(), inputs.featureConfig(),
+        candidate.learners(), card(unregistered, inputs));
+    ModelVersion registered = registry.newVersion(unregistered);
+    if (decision.promote()) {
+      return Optional.of(registry.promote(registered.version(),
+          champion.map(c -> OptionalLong.of(c.version())).orElse(OptionalLong.empty())));
+    }
+    return Optional.of(registered);
+  }
+
+  /**
+   * Trains and gates a candidate against {@code champion} (warm-starting from it), with no side effect
+   * but Spark's caches: the part of {@link #train} a reproduction repeats. Empty when an incremental run
+   * finds no example after the champion's training window.
+   */
+  static Optional<Candidate> fit(TrainingInputs inputs, Optional<ModelVersion> champion, TrainConfig config) {
     Dataset<Row> selected = select(inputs.examples(), champion, config);
     Row window = selected.agg(min("event_time"), max("event_time")).first();
     if (window.isNullAt(0)) {
@@ -107,30 +153,16 @@ public final class Trainer {
     for (String learner : List.of(LR, XGBOOST, "average", STACK)) {
       Metrics.of(scored, "p_" + learner).forEach((k, v) -> metrics.put(learner + "." + k, v));
     }
+    // The baseline any model must beat: rank by the item's impressions so far (its popularity).
+    metrics.put("popularity.auc", Metrics.auc(holdout.withColumn("p_popularity",
+        coalesce(col("i_impressions"), lit(0.0))), "p_popularity"));
     Optional<Map<String, Double>> championMetrics = champion.map(c -> Metrics.of(scoreWith(holdout, c), "p_stack"));
     championMetrics.ifPresent(m -> m.forEach((k, v) -> metrics.put("champion." + k, v)));
     Gate.Decision decision = Gate.decide(candidate, championMetrics, config.aucEpsilon(), config.logLossDelta());
-
-    Map<String, String> params = new LinkedHashMap<>(config.asParams());
-    params.put("stats_version", String.valueOf(inputs.statsVersion()));
-    String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
-    save(lrModel, artifacts, LR);
-    save(stack, artifacts, STACK);
-    ModelVersion unregistered = new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
-        Instant.now(), codeVersion(), config.label(), instant(window.get(0)), instant(window.get(1)),
-        inputs.inputVersions(), params, metrics, warmStart,
-        decision.promote() ? ModelStatus.CANDIDATE : ModelStatus.REJECTED, decision.stored(), decision.reason(),
-        artifacts, null);
-    Bundles.write(Bundles.of(artifacts), config.label(), normalization, inputs.featureConfig(), learners,
-        card(unregistered, inputs));
-    ModelVersion registered = registry.newVersion(unregistered);
     labelled.unpersist();
     scored.unpersist();
-    if (decision.promote()) {
-      return Optional.of(registry.promote(registered.version(),
-          champion.map(c -> OptionalLong.of(c.version())).orElse(OptionalLong.empty())));
-    }
-    return Optional.of(registered);
+    return Optional.of(new Candidate(learners, metrics, warmStart, decision, instant(window.get(0)),
+        instant(window.get(1))));
   }
 
   /**
