@@ -2,11 +2,20 @@ package dev.flywheel.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.flywheel.features.FeatureConfig;
+import dev.flywheel.features.FeatureTables;
+import dev.flywheel.features.FeaturesJob;
+import dev.flywheel.features.FeaturesResult;
 import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.SparkSessions;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.bench.IngestBenchmark;
+import dev.flywheel.pipelines.ingest.Backfill;
+import dev.flywheel.pipelines.ingest.BronzeWrites;
+import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.pipelines.kafka.BrokerSettings;
 import dev.flywheel.pipelines.kafka.KafkaBroker;
 import dev.flywheel.serving.bench.ServeLoad;
@@ -23,9 +32,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +47,7 @@ import picocli.CommandLine.Spec;
 /** Benchmarks that write a JSON result; run them on an otherwise idle machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and write its JSON result (run on an idle machine).",
-    subcommands = {BenchCommand.Ingest.class, BenchCommand.Serve.class})
+    subcommands = {BenchCommand.Ingest.class, BenchCommand.Serve.class, BenchTrainCommand.class})
 final class BenchCommand implements Runnable {
   @ParentCommand
   Flywheel flywheel;
@@ -46,7 +57,7 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest or serve");
+    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest, serve or train");
   }
 
   /** Writes {@code result} as pretty JSON and says where. */

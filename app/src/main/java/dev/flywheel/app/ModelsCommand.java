@@ -28,7 +28,7 @@ final class ModelsCommand implements Runnable {
   }
 
   private ModelRegistry registry() {
-    return ModelRegistry.onDelta(flywheel.spark());
+    return ModelRegistry.onDelta(flywheel.spark(), flywheel.home().models());
   }
 
   private PrintWriter out() {
@@ -61,12 +61,18 @@ final class ModelsCommand implements Runnable {
     out.flush();
   }
 
-  @Command(name = "promote", description = "Make V the champion (fails if the champion changes meanwhile).")
+  @Command(name = "promote", description = "Make V the champion (fails if the champion changes meanwhile);"
+      + " for the current champion, rewrite the server's pointer models/CHAMPION.json (a repair).")
   void promote(@Parameters(paramLabel = "V") long version) {
     ModelRegistry registry = registry();
     OptionalLong expected = registry.champion().map(c -> OptionalLong.of(c.version())).orElse(OptionalLong.empty());
-    registry.promote(version, expected);
-    out().println("v" + version + " is the champion");
+    if (expected.isPresent() && expected.getAsLong() == version) {
+      registry.publishChampion();
+      out().println("v" + version + " is already the champion; " + registry.championPointer() + " rewritten");
+    } else {
+      registry.promote(version, expected);
+      out().println("v" + version + " is the champion; " + registry.championPointer() + " points to it");
+    }
     out().flush();
   }
 

@@ -1,9 +1,11 @@
 package dev.flywheel.app;
 
+import dev.flywheel.lakehouse.LakehouseException;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,8 +52,17 @@ final class TrainCommand implements Runnable {
   @Option(names = "--max-depth", defaultValue = "4", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
   int maxDepth;
 
+  @Option(names = "--reproduce", paramLabel = "V",
+      description = "Retrain registered version V from its record (input table versions by time travel, stored"
+          + " params, its parent as champion), register nothing, and compare the metrics; fails if they differ.")
+  Long reproduce;
+
   @Override
   public void run() {
+    if (reproduce != null) {
+      reproduce(reproduce);
+      return;
+    }
     TrainConfig config = config();
     TrainJob.Result result = TrainJob.run(flywheel.spark(), config);
     PrintWriter out = spec.commandLine().getOut();
@@ -62,6 +73,18 @@ final class TrainCommand implements Runnable {
       out.printf("train run %d: v%d %s (%s): auc %.4f, log loss %.4f%n", result.run().sequence(), v.version(),
           v.status().stored(), v.gateReason(), v.metrics().get("auc"), v.metrics().get("log_loss"));
     }
+    out.flush();
+  }
+
+  private void reproduce(long version) {
+    TrainJob.Reproduction reproduction = TrainJob.reproduce(flywheel.spark(), flywheel.home().models(), version);
+    Map<String, String> differences = reproduction.differences(1e-9);
+    if (!differences.isEmpty()) {
+      throw new LakehouseException("v" + version + " did not reproduce: " + differences);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("v%d reproduced: %d metrics match (auc %.6f, log loss %.6f)%n", version,
+        reproduction.version().metrics().size(), reproduction.metrics().get("auc"), reproduction.metrics().get("log_loss"));
     out.flush();
   }
 

@@ -5,12 +5,12 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.log1p;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sqrt;
 import static org.apache.spark.sql.functions.sum;
 
+import dev.flywheel.lakehouse.FeatureTransforms;
 import dev.flywheel.lakehouse.Tables;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -23,14 +23,13 @@ import org.apache.spark.sql.Row;
 /**
  * Normalization statistics of the training-example features, kept as running sums so a run adds only
  * its new examples, and the normalization that training and serving both apply with one stored
- * version. Counts are normalized as {@code (log1p(x) - mean) / stddev} (statistics of log1p(x)), the
- * rest as {@code (x - mean) / stddev}. Pure.
+ * version; the transforms themselves are {@link FeatureTransforms}'s, shared with the trainer. Pure.
  */
 public final class FeatureStats {
   /** Transform of count-like features. */
-  public static final String LOG1P_ZSCORE = "log1p_zscore";
+  public static final String LOG1P_ZSCORE = FeatureTransforms.LOG1P_ZSCORE;
   /** Transform of rates, means and recency. */
-  public static final String ZSCORE = "zscore";
+  public static final String ZSCORE = FeatureTransforms.ZSCORE;
 
   private FeatureStats() {}
 
@@ -45,12 +44,11 @@ public final class FeatureStats {
 
   /** The transform of one feature: log1p for counts and decayed counts, identity for the rest. */
   public static String transformOf(String feature) {
-    return feature.matches(".*_(impressions|clicks|purchases|ratings)(_short|_mid|_long)?") ? LOG1P_ZSCORE : ZSCORE;
+    return FeatureTransforms.transformOf(feature);
   }
 
   private static Column transformed(String feature) {
-    Column x = col(feature).cast("double");
-    return transformOf(feature).equals(LOG1P_ZSCORE) ? log1p(x) : x;
+    return FeatureTransforms.transformed(col(feature).cast("double"), transformOf(feature));
   }
 
   /**
@@ -100,9 +98,8 @@ public final class FeatureStats {
       if (mean == null) {
         continue;
       }
-      Column centred = transformed(feature).minus(mean);
       normalized = normalized.withColumn("z_" + feature,
-          stddev == null || stddev == 0 ? centred.multiply(0.0) : centred.divide(stddev));
+          FeatureTransforms.normalized(col(feature).cast("double"), transformOf(feature), mean, stddev));
     }
     return normalized;
   }

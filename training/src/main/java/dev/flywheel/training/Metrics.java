@@ -32,11 +32,16 @@ public final class Metrics {
 
   private Metrics() {}
 
+  /** Area under the ROC curve of any score column (a probability or not) against the 0/1 label. */
+  public static double auc(Dataset<Row> scored, String score) {
+    return new BinaryClassificationEvaluator().setLabelCol("label").setRawPredictionCol(score)
+        .setMetricName("areaUnderROC").evaluate(scored);
+  }
+
   /** auc, log_loss, calibration_error (10 equal-width bins, weighted), ndcg_at_10, mrr, mean_prediction, label_rate. */
   public static Map<String, Double> of(Dataset<Row> scored, String score) {
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("auc", new BinaryClassificationEvaluator().setLabelCol("label").setRawPredictionCol(score)
-        .setMetricName("areaUnderROC").evaluate(scored));
+    metrics.put("auc", auc(scored, score));
     var p = least(greatest(col(score), lit(CLIP)), lit(1 - CLIP));
     Row totals = scored.agg(
         avg(when(col("label").equalTo(1), log(p).multiply(-1)).otherwise(log(lit(1).minus(p)).multiply(-1))),

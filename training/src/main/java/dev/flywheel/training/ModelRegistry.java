@@ -6,10 +6,14 @@ import dev.flywheel.lakehouse.LakehouseException;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.Tables;
 import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ConcurrentModificationException;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,26 +30,41 @@ import org.apache.spark.sql.types.StructType;
  * caller expects; Delta's optimistic conflict detection fails the second of two racing UPDATEs. So
  * there is at most one champion, and a lost race surfaces as {@link ChampionChangedException}.
  * Versions are numbered by one writer at a time (the train job runs with max_active_runs=1).
+ *
+ * <p>After every promotion and rollback, once the Delta commit succeeded, the registry replaces the
+ * champion pointer {@code <models>/CHAMPION.json} atomically: the model version, its bundle folder and
+ * when it became champion, which is what the Spark-free server watches. A crash between the commit and
+ * the pointer leaves a stale pointer; {@link #publishChampion} repairs it.
  */
 public final class ModelRegistry {
   private static final String RACE_MARKER = "flywheel-champion-changed";
 
+  /** File name of the champion pointer in the models folder. */
+  public static final String CHAMPION_POINTER = "CHAMPION.json";
+
   private final SparkSession spark;
   private final String table;
+  private final Path models;
 
-  private ModelRegistry(SparkSession spark, String table) {
+  private ModelRegistry(SparkSession spark, String table, Path models) {
     this.spark = spark;
     this.table = table;
+    this.models = models;
   }
 
-  /** The registry in the catalog's ml.model_versions. */
-  public static ModelRegistry onDelta(SparkSession spark) {
-    return onDelta(spark, Tables.MODEL_VERSIONS.qualifiedName());
+  /** The registry in the catalog's ml.model_versions, its champion pointer in {@code models}. */
+  public static ModelRegistry onDelta(SparkSession spark, Path models) {
+    return onDelta(spark, Tables.MODEL_VERSIONS.qualifiedName(), models);
   }
 
   /** The registry in another table of the same schema (tests isolate themselves this way). */
-  public static ModelRegistry onDelta(SparkSession spark, String table) {
-    return new ModelRegistry(spark, table);
+  public static ModelRegistry onDelta(SparkSession spark, String table, Path models) {
+    return new ModelRegistry(spark, table, models);
+  }
+
+  /** The champion pointer file. */
+  public Path championPointer() {
+    return models.resolve(CHAMPION_POINTER);
   }
 
   /** Registers a version in one append, numbered 1 + the largest registered version; returns it. */
@@ -89,6 +108,7 @@ public final class ModelRegistry {
           + "); train a new version");
     }
     transition(version, expectedChampion, ModelStatus.ARCHIVED, null);
+    publishChampion();
     return get(version).orElseThrow();
   }
 
@@ -105,7 +125,38 @@ public final class ModelRegistry {
         .orElseThrow(() -> new LakehouseException("Cannot roll back v" + current.version()
             + ": no earlier champion in " + table));
     transition(previous.version(), OptionalLong.of(current.version()), ModelStatus.REJECTED, "rolled back");
+    publishChampion();
     return get(previous.version()).orElseThrow();
+  }
+
+  /**
+   * Rewrites the champion pointer from the registry (atomically: temp file, then rename), or deletes it
+   * when there is no champion: what promote and rollback do after their commit, and the repair of a
+   * pointer a crash left stale.
+   *
+   * @return the champion the pointer names, or empty
+   */
+  public Optional<ModelVersion> publishChampion() {
+    Optional<ModelVersion> champion = champion();
+    if (champion.isEmpty()) {
+      try {
+        Files.deleteIfExists(championPointer());
+      } catch (IOException e) {
+        throw new LakehouseException("Cannot delete the stale champion pointer " + championPointer() + ": "
+            + e.getMessage(), e);
+      }
+      return champion;
+    }
+    ModelVersion v = champion.get();
+    if (v.artifactLocation() == null) {
+      throw new LakehouseException("Cannot point to champion v" + v.version() + ": it has no artifact location");
+    }
+    Map<String, Object> pointer = new LinkedHashMap<>();
+    pointer.put("model_version", v.version());
+    pointer.put("bundle", Bundles.of(v.artifactLocation()).toAbsolutePath().toString());
+    pointer.put("changed_at", String.valueOf(v.promotedAt()));
+    Json.writeAtomically(championPointer(), pointer);
+    return champion;
   }
 
   private void transition(long version, OptionalLong expected, ModelStatus demotedTo, String note) {

@@ -63,6 +63,31 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         Map.entry("gpu", String.valueOf(gpu)));
   }
 
+  /**
+   * The configuration {@link #asParams} stored (a registered version's params), with {@code models}.
+   *
+   * @throws IllegalArgumentException when a parameter is missing or malformed
+   */
+  public static TrainConfig fromParams(Map<String, String> params, Path models) {
+    try {
+      return new TrainConfig(required(params, "label"), Boolean.parseBoolean(required(params, "full")),
+          Double.parseDouble(required(params, "replay_ratio")), Double.parseDouble(required(params, "validation_fraction")),
+          Double.parseDouble(required(params, "holdout_fraction")), Double.parseDouble(required(params, "auc_epsilon")),
+          Double.parseDouble(required(params, "log_loss_delta")), Integer.parseInt(required(params, "rounds")),
+          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")), models);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("stored training parameters " + params + " are malformed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String required(Map<String, String> params, String key) {
+    String value = params.get(key);
+    if (value == null) {
+      throw new IllegalArgumentException("stored training parameters lack " + key + ": " + params);
+    }
+    return value;
+  }
+
   private static void requireFraction(String name, double value) {
     if (!(value >= 0 && value < 1)) {
       throw new IllegalArgumentException(name + " " + value + " must be in [0, 1)");

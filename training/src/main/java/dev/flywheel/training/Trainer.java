@@ -1,5 +1,7 @@
 package dev.flywheel.training;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -19,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.UUID;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
+import ml.dmlc.xgboost4j.java.Booster;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.feature.VectorAssembler;
@@ -32,16 +34,22 @@ import org.apache.spark.sql.Row;
 
 /**
  * Trains a candidate on training examples, evaluates it against the champion on the same holdout,
- * and registers it, in that order: a run that fails before the end leaves the registry unchanged.
- * Split by time (train, then validation, then holdout), never at random, so the holdout is the
- * future of everything a model saw. Base learners: elastic-net logistic regression and XGBoost; the
- * candidate's score is a logistic-regression stack over their logits fitted on the validation slice.
+ * exports its serving bundle and registers it, in that order: a run that fails before the end leaves
+ * the registry unchanged (an orphan artifact folder at most). Split by time (train, then validation,
+ * then holdout), never at random, so the holdout is the future of everything a model saw. The learners
+ * see the features normalized with one gold.feature_stats version ({@link Normalization}), the same
+ * numbers the bundle carries to the server. Base learners: elastic-net logistic regression and XGBoost
+ * (trained in the driver, see {@link Xgboost}); the candidate's score is a logistic-regression stack
+ * over their logits fitted on the validation slice. Both base learners continue the champion's models
+ * in an incremental run; XGBoost starts cold with --full, so the tree count does not grow without end.
+ * The champion's models and normalization are the ones it was trained with, so a new stats version
+ * shifts the warm-started models' inputs slightly; the new rounds and iterations correct for it.
  */
 public final class Trainer {
   /** The models a version stores, under its artifact folder. */
-  private static final String LR = "lr";
-  private static final String XGBOOST = "xgboost";
-  private static final String STACK = "stack";
+  static final String LR = "lr";
+  static final String XGBOOST = "xgboost";
+  static final String STACK = "stack";
 
   private Trainer() {}
 
@@ -57,64 +65,137 @@ public final class Trainer {
   }
 
   /**
-   * Trains, gates and registers one version; empty when an incremental run finds no example after
-   * the champion's training window.
+   * A trained and gated candidate, not yet exported or registered.
+   *
+   * @param learners its models
+   * @param metrics holdout metrics: the stack's unprefixed, each learner's and the champion's prefixed
+   * @param warmStart per base learner, whether it continued the champion's model
+   * @param decision the gate's
+   * @param trainFrom earliest example time
+   * @param trainTo latest example time
    */
-  public static Optional<ModelVersion> train(Dataset<Row> examples, Map<String, Long> inputVersions,
-      ModelRegistry registry, TrainConfig config) {
+  record Candidate(Learners learners, Map<String, Double> metrics, Map<String, Boolean> warmStart,
+      Gate.Decision decision, Instant trainFrom, Instant trainTo) {}
+
+  /**
+   * Trains, gates, exports and registers one version; empty when an incremental run finds no example
+   * after the champion's training window.
+   */
+  public static Optional<ModelVersion> train(TrainingInputs inputs, ModelRegistry registry, TrainConfig config) {
     Optional<ModelVersion> champion = registry.champion();
-    Dataset<Row> selected = select(examples, champion, config);
+    Optional<Candidate> fitted = fit(inputs, champion, config);
+    if (fitted.isEmpty()) {
+      return Optional.empty();
+    }
+    Candidate candidate = fitted.get();
+    Map<String, String> params = new LinkedHashMap<>(config.asParams());
+    params.put("stats_version", String.valueOf(inputs.statsVersion()));
+    String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
+    save(candidate.learners().lr(), artifacts, LR);
+    save(candidate.learners().stack(), artifacts, STACK);
+    Gate.Decision decision = candidate.decision();
+    ModelVersion unregistered = new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
+        Instant.now(), codeVersion(), config.label(), candidate.trainFrom(), candidate.trainTo(),
+        inputs.inputVersions(), params, candidate.metrics(), candidate.warmStart(),
+        decision.promote() ? ModelStatus.CANDIDATE : ModelStatus.REJECTED, decision.stored(), decision.reason(),
+        artifacts, null);
+    Bundles.write(Bundles.of(artifacts), config.label(), inputs.normalization(), inputs.featureConfig(),
+        candidate.learners(), card(unregistered, inputs));
+    ModelVersion registered = registry.newVersion(unregistered);
+    if (decision.promote()) {
+      return Optional.of(registry.promote(registered.version(),
+          champion.map(c -> OptionalLong.of(c.version())).orElse(OptionalLong.empty())));
+    }
+    return Optional.of(registered);
+  }
+
+  /**
+   * Trains and gates a candidate against {@code champion} (warm-starting from it), with no side effect
+   * but Spark's caches: the part of {@link #train} a reproduction repeats. Empty when an incremental run
+   * finds no example after the champion's training window.
+   */
+  static Optional<Candidate> fit(TrainingInputs inputs, Optional<ModelVersion> champion, TrainConfig config) {
+    Dataset<Row> selected = select(inputs.examples(), champion, config);
     Row window = selected.agg(min("event_time"), max("event_time")).first();
     if (window.isNullAt(0)) {
       return Optional.empty();
     }
-    Dataset<Row> prepared = prepare(selected, config.label()).cache();
-    double[] cuts = prepared.stat().approxQuantile("t",
+    Normalization normalization = inputs.normalization();
+    Dataset<Row> labelled = labelled(selected, config.label()).cache();
+    double[] cuts = labelled.stat().approxQuantile("t",
         new double[] {1 - config.validationFraction() - config.holdoutFraction(), 1 - config.holdoutFraction()}, 0);
-    Dataset<Row> train = prepared.where(col("t").lt(cuts[0]));
-    Dataset<Row> validation = prepared.where(col("t").geq(cuts[0]).and(col("t").lt(cuts[1])));
-    Dataset<Row> holdout = prepared.where(col("t").geq(cuts[1]));
+    Dataset<Row> train = vectorize(labelled.where(col("t").lt(cuts[0])), normalization);
+    Dataset<Row> validation = vectorize(labelled.where(col("t").geq(cuts[0]).and(col("t").lt(cuts[1]))),
+        normalization);
+    Dataset<Row> holdout = labelled.where(col("t").geq(cuts[1]));
 
     Map<String, Boolean> warmStart = new LinkedHashMap<>();
     LogisticRegression lr = new LogisticRegression().setElasticNetParam(0.5).setRegParam(0.001).setMaxIter(100)
         .setProbabilityCol("lr_probability").setRawPredictionCol("lr_raw").setPredictionCol("lr_prediction");
-    Optional<LogisticRegressionModel> championLr = champion.map(c -> LogisticRegressionModel.load(path(c, LR)));
+    Optional<LogisticRegressionModel> championLr = champion.map(c -> LogisticRegressionModel.load(
+        sparkPath(c.artifactLocation(), LR)));
     championLr.ifPresent(model -> warmStart(lr, model));
     warmStart.put(LR, championLr.isPresent());
     LogisticRegressionModel lrModel = lr.fit(train);
-    XGBoostClassificationModel xgbModel = (XGBoostClassificationModel) xgboost(config).fit(train);
-    // The Spark estimator has no warm start; continuing the champion's booster needs the plain Java API.
-    warmStart.put(XGBOOST, false);
+    Optional<Booster> championBooster = champion.filter(c -> !config.full())
+        .map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
+    warmStart.put(XGBOOST, championBooster.isPresent());
+    Booster booster = Xgboost.fit(train, config, championBooster);
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
         .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
-        .fit(baseScores(validation, lrModel, xgbModel));
+        .fit(baseScores(validation, lrModel, booster));
+    Learners learners = new Learners(lrModel, booster, stack);
 
-    Dataset<Row> scored = score(holdout, lrModel, xgbModel, stack).cache();
+    Dataset<Row> scored = score(vectorize(holdout, normalization), learners).cache();
     Map<String, Double> metrics = new LinkedHashMap<>();
     Map<String, Double> candidate = Metrics.of(scored, "p_stack");
     metrics.putAll(candidate);
     for (String learner : List.of(LR, XGBOOST, "average", STACK)) {
       Metrics.of(scored, "p_" + learner).forEach((k, v) -> metrics.put(learner + "." + k, v));
     }
-    Optional<Map<String, Double>> championMetrics = champion.map(c -> Metrics.of(score(holdout,
-        LogisticRegressionModel.load(path(c, LR)), (XGBoostClassificationModel) XGBoostClassificationModel.load(path(c, XGBOOST)),
-        LogisticRegressionModel.load(path(c, STACK))), "p_stack"));
+    // The baseline any model must beat: rank by the item's impressions so far (its popularity).
+    metrics.put("popularity.auc", Metrics.auc(holdout.withColumn("p_popularity",
+        coalesce(col("i_impressions"), lit(0.0))), "p_popularity"));
+    Optional<Map<String, Double>> championMetrics = champion.map(c -> Metrics.of(scoreWith(holdout, c), "p_stack"));
     championMetrics.ifPresent(m -> m.forEach((k, v) -> metrics.put("champion." + k, v)));
     Gate.Decision decision = Gate.decide(candidate, championMetrics, config.aucEpsilon(), config.logLossDelta());
+    labelled.unpersist();
+    scored.unpersist();
+    return Optional.of(new Candidate(learners, metrics, warmStart, decision, instant(window.get(0)),
+        instant(window.get(1))));
+  }
 
-    String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
-    save(lrModel, artifacts, LR);
-    save(xgbModel, artifacts, XGBOOST);
-    save(stack, artifacts, STACK);
-    ModelVersion registered = registry.newVersion(new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
-        Instant.now(), codeVersion(), config.label(), instant(window.get(0)), instant(window.get(1)), inputVersions,
-        config.asParams(), metrics, warmStart, decision.promote() ? ModelStatus.CANDIDATE : ModelStatus.REJECTED,
-        decision.stored(), decision.reason(), artifacts, null));
-    if (decision.promote()) {
-      return Optional.of(registry.promote(registered.version(),
-          champion.map(c -> OptionalLong.of(c.version())).orElse(OptionalLong.empty())));
-    }
-    return Optional.of(registered);
+  /**
+   * Adds p_lr, p_xgboost, p_average and p_stack of a registered version to labelled {@code examples}
+   * (rows without the version's label are dropped), normalized as that version was: what its bundle
+   * computes from the same raw features.
+   */
+  public static Dataset<Row> score(Dataset<Row> examples, ModelVersion version) {
+    return scoreWith(labelled(examples, version.label()), version);
+  }
+
+  private static Dataset<Row> scoreWith(Dataset<Row> labelled, ModelVersion version) {
+    Normalization normalization = Bundles.normalization(Bundles.of(version.artifactLocation()));
+    return score(vectorize(labelled, normalization), Bundles.learners(version.artifactLocation()));
+  }
+
+  /** What the bundle's model card says: the registry row's lineage, inputs, metrics and warm start. */
+  private static Map<String, Object> card(ModelVersion v, TrainingInputs inputs) {
+    Map<String, Object> card = new LinkedHashMap<>();
+    card.put("parent_version", v.parentVersion());
+    card.put("created_at", String.valueOf(v.createdAt()));
+    card.put("code_version", v.codeVersion());
+    card.put("label", v.label());
+    card.put("train_from", String.valueOf(v.trainFrom()));
+    card.put("train_to", String.valueOf(v.trainTo()));
+    card.put("input_versions", new TreeMap<>(v.inputVersions()));
+    card.put("stats_version", inputs.statsVersion());
+    card.put("params", new TreeMap<>(v.params()));
+    card.put("metrics", new TreeMap<>(v.metrics()));
+    card.put("warm_start", new TreeMap<>(v.warmStart()));
+    card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
+    card.put("artifact_location", v.artifactLocation());
+    return card;
   }
 
   /** The examples since the champion's window plus a replay sample of the older ones, or all with --full. */
@@ -127,40 +208,23 @@ public final class Trainer {
         .unionByName(examples.where(col("event_time").leq(end)).sample(config.replayRatio(), 17));
   }
 
-  /** Label as 0/1 double, event time as epoch seconds {@code t}, nulls as 0, and the feature vector. */
-  static Dataset<Row> prepare(Dataset<Row> examples, String label) {
+  /** Label as 0/1 double, event time as epoch seconds {@code t}, and the raw feature columns as doubles. */
+  static Dataset<Row> labelled(Dataset<Row> examples, String label) {
     List<Column> columns = new ArrayList<>(List.of(col("request_id"), col("item_id"),
         col("event_time").cast("double").as("t"), col(label).cast("double").as("label")));
     for (String feature : featureColumns()) {
       columns.add(col(feature).cast("double").as(feature));
     }
-    Dataset<Row> typed = examples.where(col(label).isNotNull()).select(columns.toArray(Column[]::new))
-        .na().fill(0.0, featureColumns().toArray(String[]::new));
-    // Dense vectors: XGBoost treats a sparse vector's absent entries as missing, MLlib as 0; dense keeps both at 0.
-    return new VectorAssembler().setInputCols(featureColumns().toArray(String[]::new)).setOutputCol("sparse_features")
-        .transform(typed)
-        .withColumn("features", functions.array_to_vector(functions.vector_to_array(col("sparse_features"), "float64")))
-        .drop("sparse_features");
+    return examples.where(col(label).isNotNull()).select(columns.toArray(Column[]::new));
   }
 
-  private static XGBoostClassifier xgboost(TrainConfig config) {
-    XGBoostClassifier xgb = new XGBoostClassifier();
-    xgb.setNumRound(config.rounds());
-    xgb.setMaxDepth(config.maxDepth());
-    xgb.setEta(0.3);
-    xgb.setTreeMethod("hist");
-    xgb.setObjective("binary:logistic");
-    xgb.setNumWorkers(1);
-    xgb.setSeed(7);
-    if (config.gpu()) {
-      xgb.setDevice("cuda");
-    }
-    xgb.setLabelCol("label");
-    xgb.setFeaturesCol("features");
-    xgb.setProbabilityCol("xgb_probability");
-    xgb.setRawPredictionCol("xgb_raw");
-    xgb.setPredictionCol("xgb_prediction");
-    return xgb;
+  /**
+   * Adds the dense vector {@code features} of the normalized feature columns. Dense: XGBoost treats a
+   * sparse vector's absent entries as missing, MLlib as 0, and the server passes every value.
+   */
+  static Dataset<Row> vectorize(Dataset<Row> labelled, Normalization normalization) {
+    Column[] normalized = featureColumns().stream().map(normalization::column).toArray(Column[]::new);
+    return labelled.withColumn("features", functions.array_to_vector(array(normalized)));
   }
 
   /**
@@ -172,21 +236,20 @@ public final class Trainer {
   }
 
   /** Adds p_lr, p_xgboost and the stack's input vector of their logits. */
-  private static Dataset<Row> baseScores(Dataset<Row> rows, LogisticRegressionModel lr, XGBoostClassificationModel xgb) {
+  private static Dataset<Row> baseScores(Dataset<Row> rows, LogisticRegressionModel lr, Booster booster) {
     Dataset<Row> withLr = lr.transform(rows)
         .withColumn("p_lr", functions.vector_to_array(col("lr_probability"), "float64").getItem(1))
         .drop("lr_probability", "lr_raw", "lr_prediction");
-    Dataset<Row> withXgb = xgb.transform(withLr)
+    Dataset<Row> withXgb = Xgboost.sparkModel(booster).transform(withLr)
         .withColumn("p_xgboost", functions.vector_to_array(col("xgb_probability"), "float64").getItem(1))
         .drop("xgb_probability", "xgb_raw", "xgb_prediction");
     return new VectorAssembler().setInputCols(new String[] {"logit_lr", "logit_xgboost"}).setOutputCol("stack_features")
         .transform(withXgb.withColumn("logit_lr", logit(col("p_lr"))).withColumn("logit_xgboost", logit(col("p_xgboost"))));
   }
 
-  /** Adds p_lr, p_xgboost, p_average and p_stack. */
-  static Dataset<Row> score(Dataset<Row> rows, LogisticRegressionModel lr, XGBoostClassificationModel xgb,
-      LogisticRegressionModel stack) {
-    return stack.transform(baseScores(rows, lr, xgb))
+  /** Adds p_lr, p_xgboost, p_average and p_stack to vectorized rows. */
+  static Dataset<Row> score(Dataset<Row> rows, Learners learners) {
+    return learners.stack().transform(baseScores(rows, learners.lr(), learners.xgboost()))
         .withColumn("p_stack", functions.vector_to_array(col("stack_probability"), "float64").getItem(1))
         .withColumn("p_average", col("p_lr").plus(col("p_xgboost")).divide(2))
         .drop("stack_probability", "stack_raw", "stack_prediction");
@@ -197,13 +260,14 @@ public final class Trainer {
     return log(clipped.divide(lit(1).minus(clipped)));
   }
 
-  private static String path(ModelVersion version, String model) {
-    return version.artifactLocation() + "/spark/" + model;
+  /** Where a version's Spark model {@code model} (lr or stack) is saved. */
+  static String sparkPath(String artifactLocation, String model) {
+    return artifactLocation + "/spark/" + model;
   }
 
   private static void save(org.apache.spark.ml.util.MLWritable model, String artifacts, String name) {
     try {
-      model.write().overwrite().save(artifacts + "/spark/" + name);
+      model.write().overwrite().save(sparkPath(artifacts, name));
     } catch (IOException e) {
       throw new LakehouseException("Cannot save the " + name + " model under " + artifacts + ": " + e.getMessage(), e);
     }

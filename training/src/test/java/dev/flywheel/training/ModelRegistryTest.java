@@ -1,13 +1,18 @@
 package dev.flywheel.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flywheel.lakehouse.SharedSpark;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.TableSpec;
 import dev.flywheel.lakehouse.Tables;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,18 +30,20 @@ import org.junit.jupiter.api.Test;
 class ModelRegistryTest {
   private final SparkSession spark = SharedSpark.session();
   private ModelRegistry registry;
+  private Path models;
 
   static ModelVersion candidate(double auc) {
     return new ModelVersion(0, null, Instant.now(), "test", "clicked", Instant.EPOCH, Instant.EPOCH,
         Map.of("gold.training_examples", 3L), Map.of("rounds", "10"), Map.of("auc", auc),
-        Map.of("lr", false), ModelStatus.CANDIDATE, "promote", "first model", null, null);
+        Map.of("lr", false), ModelStatus.CANDIDATE, "promote", "first model", "/models/run-" + auc, null);
   }
 
   @BeforeEach
   void createRegistry() {
     TableSpec spec = Tables.MODEL_VERSIONS.inDatabase(SharedSpark.freshDatabase("registry"));
     TableCatalog.ensure(spark, spec);
-    registry = ModelRegistry.onDelta(spark, spec.qualifiedName());
+    models = SharedSpark.home().root().resolve(spec.database() + "-models");
+    registry = ModelRegistry.onDelta(spark, spec.qualifiedName(), models);
   }
 
   @Test
@@ -59,18 +66,45 @@ class ModelRegistryTest {
   }
 
   @Test
-  void rollbackPutsThePreviousChampionBack() {
+  void rollbackPutsThePreviousChampionBackAndRepointsTheServer() throws Exception {
     registry.newVersion(candidate(0.7));
     registry.newVersion(candidate(0.8));
     registry.promote(1, OptionalLong.empty());
     registry.promote(2, OptionalLong.of(1));
 
     ModelVersion restored = registry.rollback();
+    JsonNode pointer = new ObjectMapper().readTree(registry.championPointer().toFile());
 
     assertEquals(1L, restored.version());
     assertEquals(1L, registry.champion().orElseThrow().version());
     assertEquals(ModelStatus.REJECTED, registry.get(2).orElseThrow().status());
     assertTrue(registry.get(2).orElseThrow().gateReason().contains("rolled back"));
+    assertEquals(1L, pointer.get("model_version").asLong());
+    assertEquals("/models/run-0.7/bundle", pointer.get("bundle").asText());
+    assertEquals(restored.promotedAt().toString(), pointer.get("changed_at").asText());
+  }
+
+  @Test
+  void everyPromotionRepointsTheServerAndPublishRepairsAStalePointer() throws Exception {
+    registry.newVersion(candidate(0.7));
+    registry.newVersion(candidate(0.8));
+    Path pointer = registry.championPointer();
+    assertFalse(Files.exists(pointer));
+
+    registry.promote(1, OptionalLong.empty());
+    assertEquals(1L, new ObjectMapper().readTree(pointer.toFile()).get("model_version").asLong());
+    registry.promote(2, OptionalLong.of(1));
+    JsonNode second = new ObjectMapper().readTree(pointer.toFile());
+    Files.writeString(pointer, "{\"model_version\": 1, \"bundle\": \"/stale\"}");
+
+    registry.publishChampion();
+
+    assertEquals(second, new ObjectMapper().readTree(pointer.toFile()));
+    assertEquals(2L, second.get("model_version").asLong());
+    assertEquals("/models/run-0.8/bundle", second.get("bundle").asText());
+    try (var files = Files.list(models)) {
+      assertEquals(List.of(pointer), files.toList(), "no temporary file left behind");
+    }
   }
 
   @Test
