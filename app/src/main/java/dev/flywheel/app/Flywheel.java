@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
         InitCommand.class,
         TablesCommand.class,
         SqlCommand.class,
+        SqlServerCommand.class,
         RunsCommand.class,
         MaintainCommand.class,
         KafkaCommand.class,

@@ -38,9 +38,9 @@ class FlywheelCliTest {
     Result help = cli("--help");
 
     assertEquals(0, help.exitCode());
-    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
-        "ingest", "backfill", "quarantine", "import", "features", "train", "models", "gpu-check", "bench", "describe",
-        "demo")) {
+    for (String command : List.of("init", "tables", "sql", "sql-server", "runs", "maintain", "kafka", "publish",
+        "simulate", "ingest", "backfill", "quarantine", "import", "features", "train", "models", "gpu-check", "bench",
+        "describe", "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }
