@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
         ModelsCommand.class,
         GpuCheckCommand.class,
         DemoCommand.class,
+        DemoHistoryCommand.class,
     })
 public final class Flywheel implements Runnable {
   /** Exit code of a command that failed while running (usage errors exit with 2). */
