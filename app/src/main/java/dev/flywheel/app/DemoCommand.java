@@ -4,11 +4,10 @@ import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
 import dev.flywheel.features.FeaturesResult;
-import dev.flywheel.features.OnlineSnapshot;
-import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.RunRecord;
-import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.ingest.QuarantineReplay;
 import dev.flywheel.pipelines.ingest.StreamingIngest;
 import dev.flywheel.pipelines.kafka.BrokerSettings;
@@ -16,32 +15,61 @@ import dev.flywheel.pipelines.kafka.FeedbackProducers;
 import dev.flywheel.pipelines.kafka.KafkaBroker;
 import dev.flywheel.pipelines.simulate.EventSink;
 import dev.flywheel.pipelines.simulate.EventSinks;
+import dev.flywheel.pipelines.simulate.HttpRanker;
 import dev.flywheel.pipelines.simulate.SimulationConfig;
 import dev.flywheel.pipelines.simulate.TrafficSimulator;
+import dev.flywheel.serving.http.RankServer;
+import dev.flywheel.serving.http.ServerConfig;
+import dev.flywheel.serving.impressions.KafkaImpressionLog;
+import dev.flywheel.serving.rank.ModelWatcher;
+import dev.flywheel.training.ModelRegistry;
+import dev.flywheel.training.ModelVersion;
+import dev.flywheel.training.TrainConfig;
+import dev.flywheel.training.TrainJob;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** Runs the whole loop on the embedded default; it grows with each capability. */
+/**
+ * The closed loop on the embedded default, from nothing: a local broker and the ranking server (random
+ * until a model exists), then three rounds of simulated traffic ranked by the server, each followed by
+ * ingest and features: after the first the first model is trained and promoted, during the second the
+ * users' preferences drift, after it an incremental retrain, and the third is served by its result. The
+ * server logs every impression with its model version, so the report measures online CTR per version.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the whole loop on the embedded default and print what it did.")
+    description = "Run the whole loop on the embedded default: broker, server, simulated traffic, ingest, features,"
+        + " train, promote, serve, a preference drift, an incremental retrain, serve again; print per model version"
+        + " the offline AUC and the online CTR, and write an HTML report. Needs a home without model versions.")
 final class DemoCommand implements Runnable {
+  /** Event time each round of traffic spans: more than gold's settle delay, so each round reaches gold. */
+  private static final Duration ROUND_SPAN = Duration.ofDays(4);
+  private static final int ROUNDS = 3;
+  private static final int USERS = 500;
+  private static final int ITEMS = 300;
+
   @ParentCommand
   Flywheel flywheel;
 
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--requests", defaultValue = "3000",
-      description = "Simulated ranking requests, about 12 events each (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--requests", defaultValue = "2500",
+      description = "Simulated ranking requests per round, 3 rounds (default: ${DEFAULT-VALUE}).")
   long requests;
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the simulation (default: ${DEFAULT-VALUE}).")
@@ -50,81 +78,133 @@ final class DemoCommand implements Runnable {
   @Option(names = "--port", defaultValue = "9092", description = "Port of the local broker (default: ${DEFAULT-VALUE}).")
   int port;
 
-  /** The event time the simulated requests span. */
-  private static final Duration TRAFFIC_SPAN = Duration.ofDays(4);
+  @Option(names = "--serve-port", defaultValue = "0",
+      description = "Port of the ranking server (default: ${DEFAULT-VALUE}, a free one).")
+  int servePort;
 
   @Override
   public void run() {
+    if (requests < 100) {
+      throw new ParameterException(spec.commandLine(), "--requests must be at least 100 per round, was " + requests);
+    }
+    long began = System.nanoTime();
     PrintWriter out = spec.commandLine().getOut();
     FlywheelHome home = flywheel.home();
     SparkSession spark = flywheel.spark();
-    step(out, "1. lakehouse: create or migrate the catalog under " + home.root());
+    step(out, "lakehouse: create or migrate the catalog under " + home.root());
     InitCommand.initialize(flywheel).forEach(change -> out.println("   " + change.describe()));
+    ModelRegistry registry = ModelRegistry.onDelta(spark, home.models());
+    if (!registry.list().isEmpty()) {
+      throw new LakehouseException("The demo runs the loop from scratch, but " + home.root() + " already has "
+          + registry.list().size() + " model versions; use a fresh home, e.g. bin/flywheel --home /tmp/flywheel-demo demo");
+    }
 
-    step(out, "2. kafka: start a local single-node KRaft broker");
+    step(out, "kafka: start a local single-node KRaft broker");
     KafkaBroker broker = new KafkaBroker(home, BrokerSettings.defaults().withPort(port));
-    KafkaBroker.StartResult started = broker.start();
-    out.println("   broker at " + broker.bootstrapServers() + (started.started() ? " started" : " already running"));
+    out.println("   broker at " + broker.bootstrapServers() + (broker.start().started() ? " started" : " already running"));
     broker.ensureTopic(FeedbackProducers.DEFAULT_TOPIC, 2);
 
-    step(out, "3. simulate: " + requests + " search and recommendation requests over " + TRAFFIC_SPAN.toDays()
-        + " days of event time, with feedback (1 % invalid)");
-    // Gold settles in event time (the latest event time in bronze minus the purchase window and the
-    // allowed lateness), so the traffic spans days of event time, enough for most of it to reach gold.
-    double rate = Math.max(1, requests) / (double) TRAFFIC_SPAN.toSeconds();
-    SimulationConfig simulation = SimulationConfig.of(500, 300, requests, seed,
-        SimulationConfig.defaultStart(requests, rate, LocalDate.now(ZoneOffset.UTC)), rate, null, 0.01);
-    TrafficSimulator simulator = new TrafficSimulator(simulation);
-    TrafficSimulator.Summary summary;
-    try (EventSink sink = EventSinks.kafka(broker.bootstrapServers(), FeedbackProducers.DEFAULT_TOPIC)) {
-      summary = simulator.run(simulator.randomRanker(), sink);
+    Instant start = LocalDate.now(ZoneOffset.UTC).minusDays(ROUND_SPAN.toDays() * ROUNDS + 2).atStartOfDay()
+        .toInstant(ZoneOffset.UTC);
+    Instant driftAt = start.plus(ROUND_SPAN).plus(ROUND_SPAN.dividedBy(2));
+    try (ModelWatcher models = ModelWatcher.forHome(home.root());
+        KafkaImpressionLog impressions = new KafkaImpressionLog(broker.bootstrapServers(),
+            FeedbackProducers.DEFAULT_TOPIC)) {
+      models.start(Duration.ofMillis(500));
+      try (RankServer server = RankServer.start(ServerConfig.defaults(servePort), models, impressions)) {
+        out.println("   ranking server at " + server.rankUrl() + ", model version " + models.current().modelVersion());
+        for (int round = 1; round <= ROUNDS; round++) {
+          Instant roundStart = start.plus(ROUND_SPAN.multipliedBy(round - 1L));
+          step(out, String.format(Locale.ROOT, "round %d: %d requests from %s ranked by model %s%s", round, requests,
+              roundStart, models.current().modelVersion(),
+              round == 2 ? "; users' preferences drift at " + driftAt : ""));
+          simulate(out, roundStart, driftAt, server, impressions, broker.bootstrapServers(), home);
+          ingestAndBuildFeatures(out, spark, broker, home);
+          if (round < ROUNDS) {
+            train(out, spark, registry, home);
+            out.println("   server now ranks with model " + awaitChampion(models, registry));
+          }
+        }
+      }
+    } finally {
+      broker.stop();
     }
+
+    step(out, "quarantine by reason (the simulator injects 1 % invalid records)");
+    print(out, QuarantineReplay.summary(spark).select("reason", "records", "sample_detail"));
+    step(out, "the loop per model version (online: silver.impressions by model_version; offline: the holdout)");
+    out.print(ReportCommand.write(flywheel, null));
+    out.println(String.format(Locale.ROOT, "demo finished in %.1f min; broker stopped; data stays under %s",
+        (System.nanoTime() - began) / 60e9, home.root()));
+    out.flush();
+  }
+
+  /** One round of traffic: the server ranks and logs impressions, the simulator sends the feedback. */
+  private void simulate(PrintWriter out, Instant roundStart, Instant driftAt, RankServer server,
+      KafkaImpressionLog impressions, String bootstrap, FlywheelHome home) {
+    double rate = requests / (double) ROUND_SPAN.toSeconds();
+    SimulationConfig config = SimulationConfig.of(USERS, ITEMS, requests, seed, roundStart, rate, driftAt, 0.01)
+        .withRankerLoggingImpressions();
+    TrafficSimulator simulator = new TrafficSimulator(config);
+    TrafficSimulator.Summary summary;
+    try (EventSink sink = EventSinks.kafka(bootstrap, FeedbackProducers.DEFAULT_TOPIC)) {
+      summary = simulator.run(new HttpRanker(server.rankUrl(), Duration.ofSeconds(10)), sink);
+    }
+    impressions.flush();
     simulator.truth().write(home.reports().resolve("demo-simulation.truth.json"));
-    out.println("   sent " + summary.total() + " events and " + summary.invalid() + " invalid records: "
-        + summary.events());
+    out.println(String.format(Locale.ROOT, "   %d feedback events and %d invalid records from the simulator,"
+        + " impressions from the server: %s", summary.total(), summary.invalid(), impressions.counts()));
+  }
 
-    step(out, "4. ingest: Kafka to bronze, exactly once, until the topic is drained");
+  private static void ingestAndBuildFeatures(PrintWriter out, SparkSession spark, KafkaBroker broker,
+      FlywheelHome home) {
     RunRecord ingest = StreamingIngest.run(spark, new StreamingIngest.Config(broker.bootstrapServers(),
-        FeedbackProducers.DEFAULT_TOPIC, "earliest", 20_000, Duration.ofSeconds(1), true, Duration.ofHours(24),
+        FeedbackProducers.DEFAULT_TOPIC, "earliest", 50_000, Duration.ofSeconds(1), true, Duration.ofHours(24),
         Map.of(), StreamingIngest.Config.defaultCheckpoint(home, FeedbackProducers.DEFAULT_TOPIC)));
-    out.println("   " + ingest.rowsIn() + " records read, " + ingest.rowsOut() + " landed (valid + quarantined)");
-    print(out, spark.sql("SELECT event_type, count(*) AS events, count(DISTINCT user_id) AS users,"
-        + " min(event_time) AS first, max(event_time) AS last FROM " + Tables.FEEDBACK_EVENTS.qualifiedName()
-        + " GROUP BY event_type ORDER BY events DESC"));
-    step(out, "   quarantine by reason");
-    print(out, QuarantineReplay.summary(spark).select("reason", "records", "open", "sample_detail"));
-    step(out, "   micro-batches (ops.ingest_batches)");
-    print(out, spark.sql("SELECT count(*) AS batches, sum(records) AS records, max(latency_p99_ms) AS worst_p99_ms"
-        + " FROM " + Tables.INGEST_BATCHES.qualifiedName()));
-
-    step(out, "5. features: bronze to silver and gold, point-in-time training examples");
-    // The simulator sends each request's feedback at once, ratings dated up to a day after the
-    // impression, so a micro-batch already holds event times up to a day ahead of the next batch's
-    // impressions: the demo allows a day of event-time lateness (the default is 6 h) so they count.
-    FeatureConfig defaults = FeatureConfig.defaults();
-    FeatureConfig demoFeatures = new FeatureConfig(defaults.clickWindow(), defaults.purchaseWindow(),
-        Duration.ofDays(1), defaults.sessionGap(), defaults.halfLives(), defaults.priorStrength(),
-        defaults.hashBuckets());
-    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures, ReadMode.INCREMENTAL,
+    out.println("   ingest: " + ingest.rowsIn() + " records read, " + ingest.rowsOut() + " landed (valid + quarantined)");
+    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures(), ReadMode.INCREMENTAL,
         home.online());
-    out.println("   run " + features.run().sequence() + ": " + features.run().rowsIn() + " bronze rows, "
-        + features.examples() + " new training examples, frontier " + features.frontier() + ", feedback "
-        + features.feedback());
-    print(out, spark.sql("SELECT request_id, item_id, user_id, event_time, session_id, clicked, purchased, rating"
-        + " FROM " + Tables.IMPRESSIONS.qualifiedName() + " ORDER BY event_time DESC LIMIT 5"));
-    print(out, spark.sql("SELECT count(*) AS impressions, round(avg(cast(clicked AS int)), 4) AS ctr,"
-        + " round(avg(cast(purchased AS int)), 4) AS purchase_rate, count(DISTINCT session_id) AS sessions FROM "
-        + Tables.IMPRESSIONS.qualifiedName()));
-    out.println("   gold holds the impressions " + demoFeatures.settleDelay().toHours() + " h of event time before the"
-        + " latest event (purchase window + allowed lateness): " + spark.table(Tables.TRAINING_EXAMPLES.qualifiedName())
-        .count() + " training examples; online feature snapshot " + home.online().resolve(OnlineSnapshot.POINTER));
+    out.println("   features: " + features.run().rowsIn() + " bronze rows, " + features.examples()
+        + " new training examples, gold frontier " + features.frontier());
+  }
 
-    step(out, "6. tables");
-    out.flush();
-    TablesCommand.printTables(spark, out);
-    broker.stop();
-    out.println("broker stopped; data stays under " + home.root() + " (query it with `bin/flywheel sql`)");
-    out.flush();
+  /**
+   * The simulator sends each request's feedback at once, ratings dated up to a day after the impression,
+   * so a micro-batch already holds event times up to a day ahead of the next batch's impressions: the
+   * demo allows a day of event-time lateness (the default is 6 h) so they count.
+   */
+  private static FeatureConfig demoFeatures() {
+    FeatureConfig defaults = FeatureConfig.defaults();
+    return new FeatureConfig(defaults.clickWindow(), defaults.purchaseWindow(), Duration.ofDays(1),
+        defaults.sessionGap(), defaults.halfLives(), defaults.priorStrength(), defaults.hashBuckets());
+  }
+
+  private static void train(PrintWriter out, SparkSession spark, ModelRegistry registry, FlywheelHome home) {
+    Optional<ModelVersion> trained = TrainJob.run(spark, TrainConfig.defaults(home.models())).version();
+    if (trained.isEmpty()) {
+      out.println("   train: no new training examples since the champion's window");
+      return;
+    }
+    ModelVersion version = registry.list().stream().filter(v -> v.version() == trained.get().version())
+        .findFirst().orElseThrow();
+    out.println(String.format(Locale.ROOT, "   train: version %d (%s), holdout AUC %.4f (LR %.4f, XGBoost %.4f),"
+            + " warm start %s; gate: %s", version.version(), version.status().stored(), version.metrics().get("auc"),
+        version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"), version.warmStart(),
+        version.gateReason()));
+  }
+
+  /** The version the server ranks with once it has picked up the registry's champion. */
+  private static String awaitChampion(ModelWatcher models, ModelRegistry registry) {
+    String champion = registry.champion().map(v -> String.valueOf(v.version())).orElse("random");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!models.current().modelVersion().equals(champion)) {
+      if (System.nanoTime() > deadline) {
+        throw new LakehouseException("The ranking server did not load champion " + champion + " within 60 s; it"
+            + " still serves " + models.current().modelVersion());
+      }
+      models.refresh();
+    }
+    return champion;
   }
 
   private static void step(PrintWriter out, String title) {
@@ -132,7 +212,7 @@ final class DemoCommand implements Runnable {
     out.flush();
   }
 
-  private static void print(PrintWriter out, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows) {
+  private static void print(PrintWriter out, Dataset<Row> rows) {
     ResultPrinter.print(rows, OutputFormat.TABLE, 50, out);
   }
 }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
         InitCommand.class,
         TablesCommand.class,
         SqlCommand.class,
+        SqlServerCommand.class,
         RunsCommand.class,
         MaintainCommand.class,
         KafkaCommand.class,
@@ -46,6 +47,7 @@ import picocli.CommandLine.Spec;
         GpuCheckCommand.class,
         ReportCommand.class,
         DemoCommand.class,
+        DemoHistoryCommand.class,
     })
 public final class Flywheel implements Runnable {
   /** Exit code of a command that failed while running (usage errors exit with 2). */

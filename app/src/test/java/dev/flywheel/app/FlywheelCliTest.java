@@ -40,9 +40,9 @@ class FlywheelCliTest {
     Result help = cli("--help");
 
     assertEquals(0, help.exitCode());
-    for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
-        "ingest", "backfill", "quarantine", "import", "features", "train", "models", "serve", "gpu-check", "bench",
-        "describe", "report", "demo")) {
+    for (String command : List.of("init", "tables", "sql", "sql-server", "runs", "maintain", "kafka", "publish",
+        "simulate", "ingest", "backfill", "quarantine", "import", "features", "train", "models", "serve", "gpu-check",
+        "bench", "describe", "report", "demo", "demo-history")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }
@@ -77,6 +77,18 @@ class FlywheelCliTest {
 
     assertEquals(2, result.exitCode());
     assertTrue(result.err().contains("'xml' is not a format; use table, csv or json"), result.err());
+  }
+
+  @Test
+  void theSqlServerAndTheDemoHistoryRejectImpossibleValuesBeforeStartingAnything() {
+    Result port = cli("sql-server", "--port", "70000");
+    Result days = cli("demo-history", "--days", "0");
+
+    assertEquals(2, port.exitCode());
+    assertTrue(port.err().startsWith("--port must be 1..65535, got 70000"), port.err());
+    assertTrue(port.err().contains("Usage: flywheel sql-server"), port.err());
+    assertEquals(2, days.exitCode());
+    assertTrue(days.err().startsWith("--requests and --days must be at least 1"), days.err());
   }
 
   @Test

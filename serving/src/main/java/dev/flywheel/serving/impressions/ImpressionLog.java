@@ -12,6 +12,9 @@ public interface ImpressionLog extends AutoCloseable {
   /** Counters for the metrics endpoint, e.g. events sent, failed and dropped. */
   Map<String, Long> counts();
 
+  /** Waits until every impression recorded so far is stored or has failed. */
+  void flush();
+
   /** Waits for the recorded impressions to be stored and releases the log. */
   @Override
   void close();
@@ -26,6 +29,9 @@ public interface ImpressionLog extends AutoCloseable {
       public Map<String, Long> counts() {
         return Map.of();
       }
+
+      @Override
+      public void flush() {}
 
       @Override
       public void close() {}

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +96,22 @@ public final class KafkaImpressionLog implements ImpressionLog {
     counts.put("dropped", dropped.get());
     counts.put("waiting_rankings", (long) sender.getQueue().size());
     return counts;
+  }
+
+  /** Waits for the rankings queued so far to be handed to the producer, then for their acknowledgements. */
+  @Override
+  public void flush() {
+    try {
+      sender.submit(() -> {}).get();
+    } catch (RejectedExecutionException e) {
+      throw new IllegalStateException("The impression log is closed or full; cannot flush", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Cannot flush the impression log: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    producer.flush();
   }
 
   /** Sends what is queued, waits for every acknowledgement and closes the producer. */
