@@ -1,11 +1,9 @@
 package dev.flywheel.app;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 
 import dev.flywheel.lakehouse.Tables;
-import dev.flywheel.pipelines.contract.FeedbackValidation;
 import dev.flywheel.pipelines.ingest.Backfill;
+import dev.flywheel.pipelines.ingest.BronzeWrites;
 import dev.flywheel.pipelines.simulate.EventSink;
 import dev.flywheel.pipelines.simulate.EventSinks;
 import dev.flywheel.pipelines.simulate.Ranker;
@@ -19,10 +17,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Comparator;
-import java.util.List;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,20 +25,15 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * Lands simulated days of traffic in bronze as if they had streamed in live, each event arriving a
- * minute after it happened. A backfill stamps old events with today's arrival, so the features job
- * (whose lateness runs on the arrival clock) would drop them as late and gold would not advance;
- * this history instead reaches gold in one features run: a small lakehouse for the notebooks,
- * the demo and the integration tests. It writes bronze only; run features and train after it.
+ * Backfills simulated days of traffic with two rankers, random and a pre-drift oracle, so the
+ * history has two model versions to compare and one that goes stale when the preferences drift: a
+ * small lakehouse for the notebooks and the integration tests, built in a minute without a broker.
+ * It writes bronze only (through the backfill's validation); run features and train after it.
  */
 @Command(name = "demo-history", mixinStandardHelpOptions = true,
-    description = "Land simulated days of search and recommendation traffic in bronze as if streamed live"
-        + " (arrival = event time + 1 min), half ranked at random, half by a pre-drift oracle; the users'"
-        + " preferences drift at 3/4 of the span. Then run features and train.")
+    description = "Backfill simulated days of search and recommendation traffic into bronze, half ranked at random,"
+        + " half by a pre-drift oracle; the users' preferences drift at 3/4 of the span. Then run features and train.")
 final class DemoHistoryCommand implements Runnable {
-  /** How long after its event time a simulated event arrives. */
-  static final Duration ARRIVAL_DELAY = Duration.ofMinutes(1);
-
   @ParentCommand
   Flywheel flywheel;
 
@@ -78,28 +67,13 @@ final class DemoHistoryCommand implements Runnable {
     try (EventSink sink = EventSinks.jsonLines(file)) {
       summary = simulator.run(new HalfOracle(simulator.randomRanker(), simulator.truth(), start), sink);
     }
-    SparkSession spark = flywheel.spark();
     InitCommand.initialize(flywheel);
-    Dataset<Row> events = asIfStreamedLive(
-        FeedbackValidation.validEvents(FeedbackValidation.validate(Backfill.rawRecords(spark, List.of(file.toString())))),
-        ARRIVAL_DELAY).cache();
-    // One commit per day, in order: bronze's arrival times grow with its versions, as a stream's do.
-    List<Row> dates = events.select("event_date").distinct().orderBy("event_date").collectAsList();
-    for (Row date : dates) {
-      events.where(col("event_date").equalTo(date.get(0))).write().format("delta").mode("append")
-          .saveAsTable(Tables.FEEDBACK_EVENTS.qualifiedName());
-    }
-    events.unpersist();
+    BronzeWrites.Landed landed = Backfill.run(flywheel.spark(), new Backfill.Config(file.toString()));
     PrintWriter out = spec.commandLine().getOut();
     out.println("demo history: " + summary.total() + " events of " + summary.requests() + " requests from "
-        + summary.firstRequest() + " to " + summary.lastEvent() + " landed in " + Tables.FEEDBACK_EVENTS.qualifiedName()
-        + " in " + dates.size() + " daily commits (drift at " + config.driftAt() + "); next: features, then train");
+        + summary.firstRequest() + " to " + summary.lastEvent() + ", " + landed.validEvents() + " landed in "
+        + Tables.FEEDBACK_EVENTS.qualifiedName() + " (drift at " + config.driftAt() + "); next: features, then train");
     out.flush();
-  }
-
-  /** {@code events} (bronze rows) with the arrival time a live stream would have given them. */
-  static Dataset<Row> asIfStreamedLive(Dataset<Row> events, Duration delay) {
-    return events.withColumn("ingested_at", col("event_time").plus(expr("INTERVAL " + delay.toSeconds() + " SECONDS")));
   }
 
   /**
@@ -116,7 +90,8 @@ final class DemoHistoryCommand implements Runnable {
       }
       Comparator<String> byAffinity = Comparator.comparingDouble(item ->
           -truth.affinity(request.userId(), item, beforeDrift));
-      return new Ranking(request.candidates().stream().sorted(byAffinity).toList(), ORACLE_VERSION);
+      return new Ranking(request.candidates().stream().sorted(byAffinity).toList(), ORACLE_VERSION,
+          request.requestId());
     }
   }
 }
