@@ -18,14 +18,18 @@ import dev.flywheel.pipelines.ingest.BronzeWrites;
 import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.pipelines.kafka.BrokerSettings;
 import dev.flywheel.pipelines.kafka.KafkaBroker;
-import dev.flywheel.training.ModelVersion;
-import dev.flywheel.training.TrainConfig;
-import dev.flywheel.training.TrainJob;
+import dev.flywheel.serving.bench.ServeLoad;
+import dev.flywheel.serving.http.RankServer;
+import dev.flywheel.serving.http.ServerConfig;
+import dev.flywheel.serving.impressions.ImpressionLog;
+import dev.flywheel.serving.rank.ModelWatcher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +47,7 @@ import picocli.CommandLine.Spec;
 /** Benchmarks that write a JSON result; run them on an otherwise idle machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and write its JSON result (run on an idle machine).",
-    subcommands = {BenchCommand.Ingest.class, BenchCommand.Train.class})
+    subcommands = {BenchCommand.Ingest.class, BenchCommand.Serve.class, BenchTrainCommand.class})
 final class BenchCommand implements Runnable {
   @ParentCommand
   Flywheel flywheel;
@@ -53,7 +57,7 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest or train");
+    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest, serve or train");
   }
 
   /** Writes {@code result} as pretty JSON and says where. */
@@ -138,106 +142,88 @@ final class BenchCommand implements Runnable {
     }
   }
 
-  @Command(name = "train", mixinStandardHelpOptions = true,
-      description = "Offline quality of the learners, time-forward: land MovieLens ratings (or contract events),"
-          + " run the features job, train with --full, and report AUC and log loss of LR, XGBoost, their average,"
-          + " the stack and the popularity baseline; on a scratch catalog $FLYWHEEL_HOME/bench-train, emptied first.")
-  static final class Train implements Runnable {
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Latency percentiles and throughput of POST /v1/rank at a target rate (open loop, 100 candidates"
+          + " per request), against a server started in this process on $FLYWHEEL_HOME's champion, or --url.")
+  static final class Serve implements Runnable {
     @ParentCommand
     BenchCommand parent;
 
     @Spec
     CommandSpec spec;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Source source;
+    @Option(names = "--rate", defaultValue = "1000", description = "Requests per second (default: ${DEFAULT-VALUE}).")
+    double rate;
 
-    /** Where the events come from: exactly one. */
-    static final class Source {
-      @Option(names = "--movielens", paramLabel = "DIR", description = "A MovieLens folder with ratings.csv.")
-      Path movielens;
+    @Option(names = "--seconds", defaultValue = "30", description = "Seconds measured (default: ${DEFAULT-VALUE}).")
+    long seconds;
 
-      @Option(names = "--events", paramLabel = "PATH",
-          description = "Contract events as JSON Lines, e.g. the output of `flywheel simulate --output`.")
-      String events;
-    }
+    @Option(names = "--warmup-seconds", defaultValue = "5",
+        description = "Seconds sent before measuring (default: ${DEFAULT-VALUE}).")
+    long warmupSeconds;
 
-    @Option(names = "--label", paramLabel = "clicked|positive",
-        description = "Label (default: positive with --movielens, clicked with --events).")
-    String label;
+    @Option(names = "--candidates", defaultValue = "100", description = "Candidates per request (default: ${DEFAULT-VALUE}).")
+    int candidates;
+
+    @Option(names = "--items", defaultValue = "10000", description = "Item ids drawn from (default: ${DEFAULT-VALUE}).")
+    int items;
+
+    @Option(names = "--url", paramLabel = "URL",
+        description = "Rank endpoint of a running server (default: start one here, impressions off).")
+    URI url;
 
     @Option(names = "--output", paramLabel = "FILE",
-        description = "JSON result (default: $FLYWHEEL_HOME/reports/bench-train.json).")
+        description = "JSON result (default: $FLYWHEEL_HOME/reports/bench-serve.json).")
     Path output;
 
     @Override
     public void run() {
-      if (source.movielens != null && !Files.isRegularFile(source.movielens.resolve("ratings.csv"))) {
-        throw new ParameterException(spec.commandLine(), "No ratings.csv in " + source.movielens);
-      }
-      String chosenLabel = label != null ? label : source.movielens != null ? "positive" : "clicked";
+      ServeLoad.Config load = Arguments.valid(spec, () -> new ServeLoad.Config(rate, Duration.ofSeconds(seconds),
+          Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1));
       Flywheel flywheel = parent.flywheel;
-      FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench-train"));
-      TrainConfig config = Arguments.valid(spec,
-          () -> TrainConfig.defaults(benchHome.models()).with(chosenLabel, true));
-      deleteRecursively(benchHome.root());
-      SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
-      TableCatalog.ensureAll(spark, Tables.all());
-      long started = System.nanoTime();
-      BronzeWrites.Landed landed = source.movielens != null ? MovieLensImport.run(spark, source.movielens)
-          : Backfill.run(spark, new Backfill.Config(source.events));
-      long landedAt = System.nanoTime();
-      FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), FeatureConfig.defaults(),
-          ReadMode.FULL);
-      long featuresAt = System.nanoTime();
-      if (features.examples() == 0) {
-        throw new LakehouseException("The features job made no training example from " + landed.validEvents()
-            + " events (gold frontier " + features.frontier() + "): gold settles only events within the allowed"
-            + " lateness of the ingest clock, so a historical load yields none yet; nothing to train on");
+      ModelWatcher models = null;
+      RankServer server = null;
+      if (url == null) {
+        models = ModelWatcher.forHome(flywheel.home().root());
+        models.start(Duration.ofSeconds(1));
+        server = RankServer.start(ServerConfig.defaults(0), models, ImpressionLog.disabled());
       }
-      ModelVersion version = TrainJob.run(spark, config).version().orElseThrow();
-      long trainedAt = System.nanoTime();
-
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("benchmark", "train");
-      json.put("at", Instant.now().toString());
-      json.put("input", source.movielens != null ? source.movielens.toString() : source.events);
-      json.put("label", chosenLabel);
-      json.put("events", landed.validEvents());
-      json.put("training_examples", features.examples());
-      json.put("split", "by time: train, then validation " + config.validationFraction() + ", then holdout "
-          + config.holdoutFraction());
-      json.put("train_window", Map.of("from", String.valueOf(version.trainFrom()), "to",
-          String.valueOf(version.trainTo())));
-      Map<String, Object> holdout = new LinkedHashMap<>();
-      for (String learner : List.of("lr", "xgboost", "average", "stack")) {
-        holdout.put(learner, Map.of("auc", version.metrics().get(learner + ".auc"),
-            "log_loss", version.metrics().get(learner + ".log_loss")));
-      }
-      holdout.put("popularity", Map.of("auc", version.metrics().get("popularity.auc")));
-      json.put("holdout", holdout);
-      json.put("land_seconds", (landedAt - started) / 1e9);
-      json.put("features_seconds", (featuresAt - landedAt) / 1e9);
-      json.put("train_seconds", (trainedAt - featuresAt) / 1e9);
-      PrintWriter out = spec.commandLine().getOut();
-      out.println(String.format(Locale.ROOT, "%d events, %d examples; holdout AUC: stack %.4f, LR %.4f, XGBoost %.4f,"
-              + " popularity %.4f; log loss: stack %.4f", landed.validEvents(), features.examples(),
-          version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
-          version.metrics().get("popularity.auc"), version.metrics().get("stack.log_loss")));
-      write(json, output != null ? output : flywheel.home().reports().resolve("bench-train.json"), out);
-    }
-
-    private static void deleteRecursively(Path root) {
-      if (!Files.exists(root)) {
-        return;
-      }
-      try (var paths = Files.walk(root)) {
-        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(path);
+      ServeLoad.Result result;
+      try {
+        result = ServeLoad.run(server != null ? server.rankUrl() : url, load);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while benchmarking", e);
+      } finally {
+        if (server != null) {
+          server.close();
+          models.close();
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot empty the scratch catalog " + root + ": " + e.getMessage(), e);
       }
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("benchmark", "serve");
+      json.put("at", Instant.now().toString());
+      json.put("cores", Runtime.getRuntime().availableProcessors());
+      json.put("server", url == null ? "in-process, impressions off" : url.toString());
+      json.put("model_version", models == null ? null : models.current().modelVersion());
+      json.put("target_rate_per_second", rate);
+      json.put("candidates", candidates);
+      json.put("measured_seconds", seconds);
+      json.put("warmup_seconds", warmupSeconds);
+      json.put("sent", result.sent());
+      json.put("ok", result.ok());
+      json.put("failed", result.failed());
+      json.put("throughput_per_second", result.throughput());
+      json.put("latency_p50_ms", result.p50Millis());
+      json.put("latency_p95_ms", result.p95Millis());
+      json.put("latency_p99_ms", result.p99Millis());
+      json.put("latency_max_ms", result.maxMillis());
+      json.put("target_p99_ms", 10);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(String.format(Locale.ROOT, "%d of %d requests OK at %.0f req/s (target %.0f): p50 %.2f ms,"
+              + " p99 %.2f ms (target < 10 ms)", result.ok(), result.sent(), result.throughput(), rate,
+          result.p50Millis(), result.p99Millis()));
+      write(json, output != null ? output : flywheel.home().reports().resolve("bench-serve.json"), out);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
 import dev.flywheel.features.FeaturesResult;
+import dev.flywheel.features.OnlineSnapshot;
 import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.RunRecord;
@@ -49,6 +50,9 @@ final class DemoCommand implements Runnable {
   @Option(names = "--port", defaultValue = "9092", description = "Port of the local broker (default: ${DEFAULT-VALUE}).")
   int port;
 
+  /** The event time the simulated requests span. */
+  private static final Duration TRAFFIC_SPAN = Duration.ofDays(4);
+
   @Override
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
@@ -63,9 +67,13 @@ final class DemoCommand implements Runnable {
     out.println("   broker at " + broker.bootstrapServers() + (started.started() ? " started" : " already running"));
     broker.ensureTopic(FeedbackProducers.DEFAULT_TOPIC, 2);
 
-    step(out, "3. simulate: " + requests + " search and recommendation requests with feedback (1 % invalid)");
+    step(out, "3. simulate: " + requests + " search and recommendation requests over " + TRAFFIC_SPAN.toDays()
+        + " days of event time, with feedback (1 % invalid)");
+    // Gold settles in event time (the latest event time in bronze minus the purchase window and the
+    // allowed lateness), so the traffic spans days of event time, enough for most of it to reach gold.
+    double rate = Math.max(1, requests) / (double) TRAFFIC_SPAN.toSeconds();
     SimulationConfig simulation = SimulationConfig.of(500, 300, requests, seed,
-        SimulationConfig.defaultStart(requests, 0.2, LocalDate.now(ZoneOffset.UTC)), 0.2, null, 0.01);
+        SimulationConfig.defaultStart(requests, rate, LocalDate.now(ZoneOffset.UTC)), rate, null, 0.01);
     TrafficSimulator simulator = new TrafficSimulator(simulation);
     TrafficSimulator.Summary summary;
     try (EventSink sink = EventSinks.kafka(broker.bootstrapServers(), FeedbackProducers.DEFAULT_TOPIC)) {
@@ -90,14 +98,15 @@ final class DemoCommand implements Runnable {
         + " FROM " + Tables.INGEST_BATCHES.qualifiedName()));
 
     step(out, "5. features: bronze to silver and gold, point-in-time training examples");
-    // The simulated traffic happened up to two days before it is ingested now; a 3-day allowed
-    // lateness lets it into silver. Gold waits until the purchase window plus that lateness have
-    // passed on the ingest clock, so training examples appear in a later run, not in this one.
+    // The simulator sends each request's feedback at once, ratings dated up to a day after the
+    // impression, so a micro-batch already holds event times up to a day ahead of the next batch's
+    // impressions: the demo allows a day of event-time lateness (the default is 6 h) so they count.
     FeatureConfig defaults = FeatureConfig.defaults();
     FeatureConfig demoFeatures = new FeatureConfig(defaults.clickWindow(), defaults.purchaseWindow(),
-        Duration.ofDays(3), defaults.sessionGap(), defaults.halfLives(), defaults.priorStrength(),
+        Duration.ofDays(1), defaults.sessionGap(), defaults.halfLives(), defaults.priorStrength(),
         defaults.hashBuckets());
-    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures, ReadMode.INCREMENTAL);
+    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures, ReadMode.INCREMENTAL,
+        home.online());
     out.println("   run " + features.run().sequence() + ": " + features.run().rowsIn() + " bronze rows, "
         + features.examples() + " new training examples, frontier " + features.frontier() + ", feedback "
         + features.feedback());
@@ -106,8 +115,9 @@ final class DemoCommand implements Runnable {
     print(out, spark.sql("SELECT count(*) AS impressions, round(avg(cast(clicked AS int)), 4) AS ctr,"
         + " round(avg(cast(purchased AS int)), 4) AS purchase_rate, count(DISTINCT session_id) AS sessions FROM "
         + Tables.IMPRESSIONS.qualifiedName()));
-    out.println("   gold.training_examples fills once the ingest clock is " + demoFeatures.settleDelay().toHours()
-        + " h past an impression (purchase window + allowed lateness): run `bin/flywheel features` later");
+    out.println("   gold holds the impressions " + demoFeatures.settleDelay().toHours() + " h of event time before the"
+        + " latest event (purchase window + allowed lateness): " + spark.table(Tables.TRAINING_EXAMPLES.qualifiedName())
+        .count() + " training examples; online feature snapshot " + home.online().resolve(OnlineSnapshot.POINTER));
 
     step(out, "6. tables");
     out.flush();

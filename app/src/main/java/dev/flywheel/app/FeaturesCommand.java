@@ -4,12 +4,15 @@ import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
 import dev.flywheel.features.FeaturesResult;
+import dev.flywheel.features.OnlineSnapshot;
 import dev.flywheel.lakehouse.ReadMode;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +24,8 @@ import picocli.CommandLine.Spec;
 /** Turns new bronze events into silver impressions and gold features and training examples. */
 @Command(name = "features", mixinStandardHelpOptions = true,
     description = "Bronze to silver.impressions to gold features and point-in-time training examples; "
-        + "incremental unless --full; recorded in the run ledger.")
+        + "incremental unless --full; recorded in the run ledger. When gold changed, exports the online feature "
+        + "snapshot FLYWHEEL_HOME/online/snapshot-<gold version>/ and repoints online/CURRENT.json.")
 final class FeaturesCommand implements Runnable {
   @ParentCommand
   Flywheel flywheel;
@@ -31,6 +35,10 @@ final class FeaturesCommand implements Runnable {
 
   @Option(names = "--full", description = "Recompute silver and gold from the whole of bronze.")
   boolean full;
+
+  @Option(names = "--export-online-only",
+      description = "Only export the online feature snapshot of the current gold (no job run).")
+  boolean exportOnlineOnly;
 
   @Option(names = "--click-window-minutes", paramLabel = "N", defaultValue = "30",
       description = "A click counts within this many minutes of its impression (default: ${DEFAULT-VALUE}).")
@@ -63,9 +71,20 @@ final class FeaturesCommand implements Runnable {
   @Override
   public void run() {
     FeatureConfig config = config();
-    FeaturesResult result = FeaturesJob.run(flywheel.spark(), FeatureTables.standard(), config,
-        full ? ReadMode.FULL : ReadMode.INCREMENTAL);
     PrintWriter out = spec.commandLine().getOut();
+    Path online = flywheel.home().online();
+    if (exportOnlineOnly) {
+      if (full) {
+        throw new ParameterException(spec.commandLine(), "--export-online-only runs no job: drop --full");
+      }
+      Optional<Path> snapshot = OnlineSnapshot.export(flywheel.spark(), FeatureTables.standard(), online);
+      out.println(snapshot.map(folder -> "online feature snapshot written: " + folder)
+          .orElse("online feature snapshot unchanged (gold has no frontier yet, or its version is exported)"));
+      out.flush();
+      return;
+    }
+    FeaturesResult result = FeaturesJob.run(flywheel.spark(), FeatureTables.standard(), config,
+        full ? ReadMode.FULL : ReadMode.INCREMENTAL, online);
     out.println("features run " + result.run().sequence() + " (attempt " + result.run().attempt() + "): "
         + result.run().rowsIn() + " bronze rows read, " + result.examples() + " training examples written, "
         + "gold frontier " + result.frontier());

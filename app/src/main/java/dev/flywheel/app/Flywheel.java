@@ -41,8 +41,10 @@ import picocli.CommandLine.Spec;
         DescribeCommand.class,
         FeaturesCommand.class,
         TrainCommand.class,
+        ServeCommand.class,
         ModelsCommand.class,
         GpuCheckCommand.class,
+        ReportCommand.class,
         DemoCommand.class,
     })
 public final class Flywheel implements Runnable {

@@ -88,6 +88,11 @@ final class SimulateCommand implements Runnable {
           + " model_version (default: random order, model_version \"random\").")
   URI rankerUrl;
 
+  @Option(names = "--ranker-logs-impressions",
+      description = "With --ranker-url: the ranker logs the impressions (flywheel serve does), so the simulation"
+          + " emits only the feedback, under the request ids the ranker answers with.")
+  boolean rankerLogsImpressions;
+
   @Option(names = "--truth", paramLabel = "FILE",
       description = "Where to write the hidden truth as JSON (default: next to --output as NAME.truth.json;"
           + " with --bootstrap $FLYWHEEL_HOME/reports/simulation-SEED.truth.json).")
@@ -102,6 +107,12 @@ final class SimulateCommand implements Runnable {
           driftAt, badFraction);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (rankerLogsImpressions) {
+      if (rankerUrl == null) {
+        throw new ParameterException(spec.commandLine(), "--ranker-logs-impressions needs --ranker-url");
+      }
+      config = config.withRankerLoggingImpressions();
     }
     TrafficSimulator simulator = new TrafficSimulator(config);
     Ranker ranker = rankerUrl == null ? simulator.randomRanker() : new HttpRanker(rankerUrl, Duration.ofSeconds(10));

@@ -3,6 +3,8 @@ package dev.flywheel.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flywheel.lakehouse.SharedSpark;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,8 +41,8 @@ class FlywheelCliTest {
 
     assertEquals(0, help.exitCode());
     for (String command : List.of("init", "tables", "sql", "runs", "maintain", "kafka", "publish", "simulate",
-        "ingest", "backfill", "quarantine", "import", "features", "train", "models", "gpu-check", "bench", "describe",
-        "demo")) {
+        "ingest", "backfill", "quarantine", "import", "features", "train", "models", "serve", "gpu-check", "bench",
+        "describe", "report", "demo")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
   }
@@ -187,5 +189,34 @@ class FlywheelCliTest {
     assertEquals(2, result.exitCode());
     assertTrue(result.err().startsWith("Error: Missing required argument (specify one of these):"
         + " (--output=FILE | --bootstrap=HOST:PORT)"), result.err());
+  }
+
+  @Test
+  void serveAndItsBenchmarkRejectBadSettingsWithUsage() {
+    Result port = cli("serve", "--port", "70000", "--no-impressions");
+    Result rate = cli("bench", "serve", "--rate", "0");
+    Result logs = cli("simulate", "--output", "x.jsonl", "--ranker-logs-impressions");
+
+    assertEquals(2, port.exitCode());
+    assertTrue(port.err().startsWith("--port must be within 0..65535, got 70000"), port.err());
+    assertEquals(2, rate.exitCode());
+    assertTrue(rate.err().startsWith("--rate must be within (0, 100000], got 0.0"), rate.err());
+    assertEquals(2, logs.exitCode());
+    assertTrue(logs.err().startsWith("--ranker-logs-impressions needs --ranker-url"), logs.err());
+  }
+
+  @Test
+  void benchServeRanksAgainstAnInProcessServerAndWritesItsFigures() throws IOException {
+    Path report = SharedSpark.home().root().resolve("reports").resolve("bench-serve-smoke.json");
+
+    Result result = cli("bench", "serve", "--rate", "100", "--seconds", "1", "--warmup-seconds", "0", "--output",
+        report.toString());
+
+    assertEquals(0, result.exitCode(), result.err());
+    assertTrue(result.out().startsWith("100 of 100 requests OK at "), result.out());
+    JsonNode figures = new ObjectMapper().readTree(report.toFile());
+    assertEquals(100, figures.get("ok").asLong(), figures.toString());
+    assertEquals("random", figures.get("model_version").asText());
+    assertTrue(figures.get("latency_p99_ms").asDouble() > 0, figures.toString());
   }
 }

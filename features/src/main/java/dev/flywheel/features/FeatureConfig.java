@@ -11,8 +11,9 @@ import java.util.Objects;
  *
  * @param clickWindow a click counts when it comes at most this long after its impression
  * @param purchaseWindow a purchase (and a rating or dwell event) counts when it comes at most this long after
- * @param allowedLateness feedback or an impression committed to bronze more than its window plus this after
- *     the impression is too late and does not count; it is also how long the gold frontier waits for stragglers
+ * @param allowedLateness event-time lateness: an impression (feedback) that lands in bronze when the event-time
+ *     watermark (the latest event time of earlier bronze commits) is past its time (its impression's time plus
+ *     its window) by more than this is too late and does not count; the gold frontier waits as long
  * @param sessionGap a user's session ends after this much inactivity
  * @param halfLives the short, mid and long half-lives of the decayed counts
  * @param priorStrength m of the smoothed rates (rate = (hits + m * global rate) / (trials + m))
@@ -29,9 +30,6 @@ public record FeatureConfig(
 
   /** Decayed-count columns carry this suffix per half-life, in order. */
   public static final List<String> HALF_LIFE_NAMES = List.of("short", "mid", "long");
-
-  /** Exponents of 2 stay below this within one gold slice, so decayed sums never overflow a double. */
-  static final int MAX_SLICE_HALF_LIVES = 256;
 
   /**
    * @throws IllegalArgumentException when a window, the lateness or the gap is negative or zero, there are
@@ -69,15 +67,9 @@ public record FeatureConfig(
     return clickWindow.compareTo(purchaseWindow) >= 0 ? clickWindow : purchaseWindow;
   }
 
-  /** How far the settled frontier trails the ingest watermark. */
+  /** How far the settled frontier trails the event-time watermark (the latest event time in bronze). */
   public Duration settleDelay() {
     return longestWindow().plus(allowedLateness);
-  }
-
-  /** The longest span one gold slice covers. */
-  public Duration maxSlice() {
-    Duration shortest = halfLives.stream().min(Duration::compareTo).orElseThrow();
-    return shortest.multipliedBy(MAX_SLICE_HALF_LIVES);
   }
 
   /** The settings as ledger parameters. */

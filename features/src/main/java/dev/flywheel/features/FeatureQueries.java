@@ -20,7 +20,9 @@ public final class FeatureQueries {
 
   /** The job's queries for a gold slice of one day before now. */
   public static Map<String, Dataset<Row>> all(SparkSession spark, FeatureTables tables, FeatureConfig config) {
-    Dataset<Row> events = SilverImpressions.distinctEvents(spark.table(tables.bronze().qualifiedName()));
+    Dataset<Row> events = SilverImpressions.distinctEvents(EventTimeWatermark.withWatermark(
+        spark.table(tables.bronze().qualifiedName())
+            .withColumn(EventTimeWatermark.COMMIT_VERSION, col("_metadata.row_commit_version")), null));
     Map<String, Dataset<Row>> queries = new LinkedHashMap<>();
     queries.put(tables.impressions() + " (dedupe and sessions)", Sessions.assign(
         SilverImpressions.firstPerKey(SilverImpressions.impressions(events)

@@ -3,7 +3,6 @@ package dev.flywheel.features;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
@@ -18,6 +17,7 @@ import dev.flywheel.lakehouse.RunRecord;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.TableSpec;
 import io.delta.tables.DeltaTable;
+import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +40,17 @@ public final class FeaturesJob {
   public static final String NAME = "features";
 
   private FeaturesJob() {}
+
+  /**
+   * Runs the job once, then exports the online feature snapshot into {@code online} when gold changed
+   * ({@link OnlineSnapshot#export}).
+   */
+  public static FeaturesResult run(SparkSession spark, FeatureTables tables, FeatureConfig config, ReadMode mode,
+      Path online) {
+    FeaturesResult result = run(spark, tables, config, mode);
+    OnlineSnapshot.export(spark, tables, online);
+    return result;
+  }
 
   /** Runs the job once; creates its tables first when missing. */
   public static FeaturesResult run(SparkSession spark, FeatureTables tables, FeatureConfig config, ReadMode mode) {
@@ -73,13 +84,13 @@ public final class FeaturesJob {
               () -> DeltaTable.forName(spark, table.qualifiedName()).delete());
         }
       }
-      String bronze = tables.bronze().qualifiedName();
-      Dataset<Row> fresh = SilverImpressions.distinctEvents(
-          mode == ReadMode.FULL ? run.snapshot(bronze) : run.newRows(bronze)).persist(StorageLevel.MEMORY_AND_DISK());
+      Timestamp seen = GoldSteps.storedWatermark(spark, tables);
+      Dataset<Row> fresh = SilverImpressions.distinctEvents(EventTimeWatermark.withWatermark(
+          bronzeWithCommits(run, tables.bronze().qualifiedName(), mode), seen)).persist(StorageLevel.MEMORY_AND_DISK());
       long rowsIn = fresh.count();
       feedback.put("late_impressions", updateImpressions(run, tables, config, fresh));
       feedback.putAll(attributeFeedback(run, tables, config, fresh));
-      progress = GoldSteps.advance(run, tables, config, latestIngest(fresh));
+      progress = GoldSteps.advance(run, tables, config, EventTimeWatermark.after(seen, fresh));
       fresh.unpersist();
       return new RowCounts(rowsIn, progress.examples());
     }
@@ -99,7 +110,7 @@ public final class FeaturesJob {
     List<String> columns = new ArrayList<>(List.of(SilverImpressions.IMPRESSION_COLUMNS));
     Dataset<Row> recent = spark.table(tables.impressions()).where(col("event_time").geq(lit(from)))
         .selectExpr(withStoredSession(columns));
-    Dataset<Row> arriving = SilverImpressions.firstPerKey(all.where(inTime))
+    Dataset<Row> arriving = SilverImpressions.firstPerKey(all.where(inTime).drop(EventTimeWatermark.WATERMARK))
         .withColumn("stored_session_start", lit(null).cast("timestamp"));
     Dataset<Row> winners = SilverImpressions.firstPerKey(recent.unionByName(arriving));
     Dataset<Row> affectedUsers = winners.where(col("stored_session_start").isNull()).select("user_id").distinct();
@@ -185,9 +196,18 @@ public final class FeaturesJob {
     return col("t.request_id").equalTo(col("s.request_id")).and(col("t.item_id").equalTo(col("s.item_id")));
   }
 
-  /** The latest bronze commit time among {@code fresh}, or null. */
-  static Timestamp latestIngest(Dataset<Row> fresh) {
-    Row row = fresh.agg(max(col("ingested_at"))).head();
-    return row.isNullAt(0) ? null : row.getTimestamp(0);
+  /**
+   * The bronze rows the run reads, each with the version of the commit that inserted it: the change
+   * feed's {@code _commit_version} over the planned range, or for {@code FULL} the snapshot's row tracking
+   * ({@code _metadata.row_commit_version}, kept through OPTIMIZE, unlike the old versions' files).
+   */
+  static Dataset<Row> bronzeWithCommits(JobRun run, String bronze, ReadMode mode) {
+    if (mode == ReadMode.FULL) {
+      return run.snapshot(bronze)
+          .withColumn(EventTimeWatermark.COMMIT_VERSION, col("_metadata.row_commit_version"));
+    }
+    return run.changes(bronze).where(col("_change_type").equalTo("insert"))
+        .withColumn(EventTimeWatermark.COMMIT_VERSION, col("_commit_version"))
+        .drop(TableCatalog.CHANGE_COLUMNS.toArray(String[]::new));
   }
 }

@@ -12,8 +12,9 @@ import org.apache.spark.sql.Row;
 /**
  * Decides, for each feedback event, whether it counts for its impression: the feedback carries the
  * impression's {@code request_id} and {@code item_id}; it counts when it comes no earlier than the
- * impression, within the window of its type, and reached bronze within the window plus the allowed
- * lateness. Pure.
+ * impression, within the window of its type, and landed in bronze before the event-time watermark
+ * ({@link EventTimeWatermark}) passed the impression's time plus that window plus the allowed lateness.
+ * Pure.
  */
 public final class FeedbackAttribution {
   /** Feedback types that become labels (add_to_cart is not a label of contract v1). */
@@ -21,7 +22,7 @@ public final class FeedbackAttribution {
 
   /** The columns of a feedback event as silver keeps it. */
   public static final String[] FEEDBACK_COLUMNS = {"event_id", "event_type", "event_time", "user_id", "item_id",
-      "request_id", "value", "ingested_at"};
+      "request_id", "value", "ingested_at", EventTimeWatermark.WATERMARK};
 
   /** Outcomes in {@code attribution}. */
   public static final String ATTRIBUTED = "attributed";
@@ -39,7 +40,7 @@ public final class FeedbackAttribution {
 
   /**
    * Adds {@code impression_time} and {@code attribution} (one of the outcome constants) to every feedback
-   * row; {@code impressions} needs {@code request_id}, {@code item_id} and {@code event_time}.
+   * row ({@code feedback} needs {@code watermark}); {@code impressions} needs {@code request_id}, {@code item_id} and {@code event_time}.
    */
   public static Dataset<Row> classify(Dataset<Row> feedback, Dataset<Row> impressions, FeatureConfig config) {
     Dataset<Row> shown = impressions.select(col("request_id"), col("item_id"),
@@ -56,7 +57,7 @@ public final class FeedbackAttribution {
             when(col("impression_time").isNull(), lit(UNKNOWN_IMPRESSION))
                 .when(col("event_time").lt(col("impression_time")), lit(BEFORE_IMPRESSION))
                 .when(col("event_time").gt(windowEnd), lit(OUTSIDE_WINDOW))
-                .when(col("ingested_at").gt(lateEnd), lit(TOO_LATE))
+                .when(col(EventTimeWatermark.WATERMARK).gt(lateEnd), lit(TOO_LATE))
                 .otherwise(lit(ATTRIBUTED)));
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -20,11 +21,12 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * The gold half of the features job. Gold advances a settled frontier ({@code as_of} of
- * gold.global_features): the ingest watermark minus the longest attribution window and the allowed
- * lateness. Every event before the frontier has arrived and every impression before it has its final
- * labels, so an example emitted once never changes, and the frontier moves in slices whose cost grows
- * with the events in the slice (silver is read by time range, pruned by its date partitions), not with
- * history.
+ * gold.global_features): the event-time watermark (the latest event time in bronze) minus the longest
+ * attribution window and the allowed lateness. Every event before the frontier that is not too late has
+ * arrived and every impression before it has its final labels, so an example emitted once never changes.
+ * A run moves the frontier in one slice whose cost grows with the events in the slice (silver is read by
+ * time range, pruned by its date partitions), not with history; a slice may span years (a historical
+ * load), see {@link PointInTimeFeatures} for why the decayed sums stay finite.
  */
 final class GoldSteps {
   /** How far gold got: its frontier and the examples this run wrote. */
@@ -34,28 +36,40 @@ final class GoldSteps {
 
   private GoldSteps() {}
 
-  /** Moves the frontier as far as {@code latestIngest} allows, slice by slice, then the statistics. */
-  static Progress advance(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp latestIngest) {
+  /** The stored event-time watermark: the latest event time of the bronze rows already consumed, or null. */
+  static Timestamp storedWatermark(SparkSession spark, FeatureTables tables) {
+    List<Row> global = spark.table(tables.global()).select("watermark").collectAsList();
+    return global.isEmpty() ? null : global.get(0).getTimestamp(0);
+  }
+
+  /**
+   * Stores {@code watermark} (the latest event time in bronze so far), moves the frontier to it minus the
+   * settle delay, then the statistics.
+   */
+  static Progress advance(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp watermark) {
     SparkSession spark = run.spark();
     List<Row> global = spark.table(tables.global()).select("as_of", "watermark").collectAsList();
-    Timestamp frontier = global.isEmpty() ? null : global.get(0).getTimestamp(0);
-    Timestamp watermark = later(global.isEmpty() ? null : global.get(0).getTimestamp(1), latestIngest);
+    Timestamp stored = global.isEmpty() ? null : global.get(0).getTimestamp(0);
+    Timestamp frontier = stored;
     if (frontier == null) {
       Row first = spark.table(tables.impressions()).agg(min(col("event_time"))).head();
       frontier = first.isNullAt(0) ? null : first.getTimestamp(0);
     }
-    if (frontier == null || watermark == null) {
+    if (watermark == null) {
       return new Progress(frontier, 0);
     }
     Timestamp target = new Timestamp(watermark.getTime() - config.settleDelay().toMillis());
     long examples = 0;
-    while (frontier.before(target)) {
-      Timestamp next = new Timestamp(Math.min(target.getTime(), frontier.getTime() + config.maxSlice().toMillis()));
-      examples += slice(run, tables, config, frontier, next);
-      frontier = next;
+    if (frontier != null && frontier.before(target)) {
+      examples = slice(run, tables, config, frontier, target);
+      frontier = target;
     }
-    recordFrontier(run, tables, frontier, watermark);
-    accumulateStats(run, tables, frontier);
+    if (global.isEmpty() || !Objects.equals(frontier, stored) || !watermark.equals(global.get(0).getTimestamp(1))) {
+      recordFrontier(run, tables, frontier, watermark);
+    }
+    if (frontier != null) {
+      accumulateStats(run, tables, frontier);
+    }
     return new Progress(frontier, examples);
   }
 
@@ -145,7 +159,7 @@ final class GoldSteps {
         .execute());
   }
 
-  /** Stores the frontier and watermark (the one global row, created empty before the first slice). */
+  /** Stores the frontier and watermark (the one global row, created empty before the first impression). */
   private static void recordFrontier(JobRun run, FeatureTables tables, Timestamp frontier, Timestamp watermark) {
     Dataset<Row> row = run.spark().range(1).select(lit("all").as("scope"), lit(frontier).as("as_of"),
         lit(watermark).as("watermark"));
@@ -187,12 +201,5 @@ final class GoldSteps {
       case "query_item" -> tables.queryItems();
       default -> tables.global();
     };
-  }
-
-  private static Timestamp later(Timestamp a, Timestamp b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null || a.after(b) ? a : b;
   }
 }

@@ -22,6 +22,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import scala.collection.Seq;
 
 /**
  * Running per-entity state, point in time. The gold tables hold, per key, the counts of every event
@@ -35,13 +36,21 @@ import org.apache.spark.sql.expressions.WindowSpec;
  *   <li>{@link #advance}: the new state of every key the slice touched.
  * </ul>
  *
- * A decayed count follows {@code d(t) = d(t0) * 2^(-(t - t0)/h) + 1} per event; inside a slice the sum is
- * taken relative to {@code from} (in whole seconds), which stays below 2^256 because a slice spans at most 256 of the
- * shortest half-lives. Only built-in expressions, so the plans can run on a GPU. Pure.
+ * A decayed count follows {@code d(t) = d(t0) * 2^(-(t - t0)/h) + 1} per event. Inside a slice the
+ * running sum is taken relative to an anchor (in whole seconds): the start of the event's span of
+ * {@link #ANCHOR_SPAN_HALF_LIVES} half-lives counted from {@code from}, so every power of 2 stays within
+ * 2^&plusmn;256 however long the slice (a historical load spans years). The span's own earlier events are
+ * summed exactly; the span before it is carried in, valued at the anchor; spans further back weigh less
+ * than 2^-256 per event and are left out, which changes no value at double precision unless the value is
+ * itself below 2^-200.
+ * Only built-in expressions, so the plans can run on a GPU. Pure.
  */
 public final class PointInTimeFeatures {
   /** Additive counts that also have decayed versions. */
   public static final List<String> DECAYED = List.of("impressions", "clicks");
+
+  /** The span of one anchor of the decayed running sums, in half-lives (see the class comment). */
+  static final int ANCHOR_SPAN_HALF_LIVES = 256;
 
   private PointInTimeFeatures() {}
 
@@ -64,9 +73,18 @@ public final class PointInTimeFeatures {
     instant.add(col("ts"));
     WindowSpec sameInstant = Window.partitionBy(instant.toArray(Column[]::new));
     WindowSpec inOrder = Window.partitionBy(keys).orderBy(col("ts"), col("kind"), col("request_id"), col("item_id"));
-    Dataset<Row> joined = entity.eventsOf(events)
-        .withColumn("previous_ts", lag(col("ts"), 1).over(inOrder))
-        .join(stored(state, entity), Joins.on(entity.keys()), "left");
+    Column sinceFrom = col("since_from");
+    Dataset<Row> anchored = entity.eventsOf(events).withColumn("previous_ts", lag(col("ts"), 1).over(inOrder))
+        .withColumn("since_from", seconds(col("ts")).minus(from.getTime() / 1000));
+    for (int i = 0; i < config.halfLives().size(); i++) {
+      long span = anchorSpanSeconds(config.halfLives().get(i));
+      anchored = anchored.withColumn(anchorName(i), sinceFrom.divide(span).cast("long").multiply(span));
+    }
+    Dataset<Row> joined = anchored;
+    for (int i = 0; i < config.halfLives().size(); i++) {
+      joined = joined.join(carriedIn(anchored, entity, i, config), joinKeys(entity, anchorName(i)), "left");
+    }
+    joined = joined.join(stored(state, entity), Joins.on(entity.keys()), "left");
     List<Column> out = new ArrayList<>();
     for (String key : FeatureEvents.EVENT_KEY) {
       out.add(col(key));
@@ -74,14 +92,19 @@ public final class PointInTimeFeatures {
     for (String count : FeatureEvents.ADDITIVE) {
       out.add(coalesce(col("s_" + count), lit(0)).plus(strictlyBefore(col(count), upToNow, sameInstant)).as(count));
     }
-    Column sinceFrom = seconds(col("ts")).minus(from.getTime() / 1000);
     for (String count : DECAYED) {
       for (int i = 0; i < config.halfLives().size(); i++) {
         double halfLife = seconds(config.halfLives().get(i));
+        List<Column> spanKeys = new ArrayList<>(List.of(keys));
+        spanKeys.add(col(anchorName(i)));
+        WindowSpec upToNowInSpan = Window.partitionBy(spanKeys.toArray(Column[]::new)).orderBy(col("ts"))
+            .rangeBetween(Window.unboundedPreceding(), Window.currentRow());
+        Column sinceAnchor = sinceFrom.minus(col(anchorName(i)));
         Column storedPart = coalesce(col("s_" + decayedName(count, i)).multiply(
             pow(lit(2.0), seconds(col("ts")).minus(seconds(col("s_last_event_time"))).divide(-halfLife))), lit(0.0));
-        Column slicePart = pow(lit(2.0), sinceFrom.divide(-halfLife)).multiply(
-            strictlyBefore(col(count).multiply(pow(lit(2.0), sinceFrom.divide(halfLife))), upToNow, sameInstant));
+        Column slicePart = pow(lit(2.0), sinceAnchor.divide(-halfLife)).multiply(
+            strictlyBefore(col(count).multiply(pow(lit(2.0), sinceAnchor.divide(halfLife))), upToNowInSpan, sameInstant)
+                .plus(coalesce(col("carried_" + decayedName(count, i)), lit(0.0))));
         out.add(storedPart.plus(slicePart).as(decayedName(count, i)));
       }
     }
@@ -89,6 +112,40 @@ public final class PointInTimeFeatures {
         max(when(col("previous_ts").lt(col("ts")), col("previous_ts"))).over(sameInstant)).as("last_event_time"));
     out.add(col("ts"));
     return joined.select(out.toArray(Column[]::new));
+  }
+
+  /**
+   * Per key and anchor of half-life {@code i}: the decayed counts of the span just before the anchor,
+   * valued at the anchor (powers of 2 between 2^-256 and 1).
+   */
+  private static Dataset<Row> carriedIn(Dataset<Row> anchored, Entity entity, int i, FeatureConfig config) {
+    double halfLife = seconds(config.halfLives().get(i));
+    long span = anchorSpanSeconds(config.halfLives().get(i));
+    Column nextAnchor = col(anchorName(i)).plus(span);
+    List<Column> groups = new ArrayList<>(List.of(Joins.columns(entity.keyArray())));
+    groups.add(nextAnchor.as(anchorName(i)));
+    List<Column> sums = new ArrayList<>();
+    for (String count : DECAYED) {
+      sums.add(sum(col(count).multiply(pow(lit(2.0), col("since_from").minus(nextAnchor).divide(halfLife))))
+          .as("carried_" + decayedName(count, i)));
+    }
+    return anchored.groupBy(groups.toArray(Column[]::new))
+        .agg(sums.get(0), sums.subList(1, sums.size()).toArray(Column[]::new));
+  }
+
+  private static Seq<String> joinKeys(Entity entity, String anchor) {
+    List<String> columns = new ArrayList<>(entity.keys());
+    columns.add(anchor);
+    return Joins.on(columns);
+  }
+
+  private static String anchorName(int halfLife) {
+    return "anchor_" + FeatureConfig.HALF_LIFE_NAMES.get(halfLife);
+  }
+
+  /** {@link #ANCHOR_SPAN_HALF_LIVES} half-lives in whole seconds (at least one). */
+  private static long anchorSpanSeconds(Duration halfLife) {
+    return Math.max(1, halfLife.multipliedBy(ANCHOR_SPAN_HALF_LIVES).toSeconds());
   }
 
   /**

@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.to_date;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,21 +25,37 @@ public final class SilverImpressions {
 
   private SilverImpressions() {}
 
-  /** Bronze events without a repeated {@code event_id}: a resent event is the same event. */
+  /**
+   * Bronze events without a repeated {@code event_id}: a resent event is the same event, and the copy of
+   * the earliest commit ({@code commit_version}) is the one kept, whatever the run's batching.
+   */
   public static Dataset<Row> distinctEvents(Dataset<Row> bronze) {
-    return bronze.dropDuplicates("event_id");
+    return bronze
+        .withColumn("copy_rank", row_number().over(Window.partitionBy("event_id")
+            .orderBy(col(EventTimeWatermark.COMMIT_VERSION))))
+        .where(col("copy_rank").equalTo(1))
+        .drop("copy_rank");
   }
 
-  /** True when bronze committed the impression within the allowed lateness of its time. */
+  /**
+   * True when the impression is within the allowed lateness of the event-time watermark it landed
+   * under ({@link EventTimeWatermark}; no watermark: the first commit, on time).
+   */
   public static Column inTime(Duration allowedLateness) {
-    return col("ingested_at").leq(col("event_time").plus(interval(allowedLateness)));
+    return col(EventTimeWatermark.WATERMARK).isNull()
+        .or(col(EventTimeWatermark.WATERMARK).leq(col("event_time").plus(interval(allowedLateness))));
   }
 
-  /** The impressions among {@code events}, as silver-shaped rows without labels and session. */
+  /**
+   * The impressions among {@code events}, as silver-shaped rows without labels and session, with the
+   * {@code watermark} they landed under (for {@link #inTime}; not stored).
+   */
   public static Dataset<Row> impressions(Dataset<Row> events) {
+    List<String> columns = new ArrayList<>(List.of(IMPRESSION_COLUMNS));
+    columns.add(EventTimeWatermark.WATERMARK);
     return events.where(col("event_type").equalTo("impression"))
         .withColumn("device", col("context").getItem("device"))
-        .select(Joins.columns(IMPRESSION_COLUMNS));
+        .select(Joins.columns(columns.toArray(String[]::new)));
   }
 
   /**

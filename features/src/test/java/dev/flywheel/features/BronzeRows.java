@@ -32,6 +32,11 @@ final class BronzeRows {
     return Instant.parse(DAY + time + "Z");
   }
 
+  /** {@code time} on the {@code day}-th day after {@link #DAY}. */
+  static Instant onDay(int day, String time) {
+    return at(time).plus(Duration.ofDays(day));
+  }
+
   /** An impression committed one minute after it happened. */
   BronzeRows impression(String id, String time, String user, String item, String request, String query, int position) {
     return event(id, "impression", time, user, item, request, query, position, null, at(time).plusSeconds(60));
@@ -42,7 +47,7 @@ final class BronzeRows {
     return event(id, type, time, user, item, request, null, null, value, at(time).plusSeconds(60));
   }
 
-  /** Feedback committed at {@code ingested} (late). */
+  /** Feedback committed at {@code ingested}. */
   BronzeRows lateFeedback(String id, String type, String time, String user, String item, String request,
       Double value, String ingested) {
     return event(id, type, time, user, item, request, null, null, value, at(ingested));
@@ -50,7 +55,11 @@ final class BronzeRows {
 
   BronzeRows event(String id, String type, String time, String user, String item, String request, String query,
       Integer position, Double value, Instant ingested) {
-    Instant eventTime = at(time);
+    return event(id, type, at(time), user, item, request, query, position, value, ingested);
+  }
+
+  BronzeRows event(String id, String type, Instant eventTime, String user, String item, String request,
+      String query, Integer position, Double value, Instant ingested) {
     pending.add(RowFactory.create(id, type, Timestamp.from(eventTime), user, item, request,
         query == null ? "recommendation" : "search", query, position, "m1", value, Map.of("device", "mobile"), 1,
         "test", Timestamp.from(ingested), Date.valueOf(eventTime.atOffset(ZoneOffset.UTC).toLocalDate())));

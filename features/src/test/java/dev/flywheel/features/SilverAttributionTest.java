@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.SharedSpark;
 import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,14 +35,16 @@ class SilverAttributionTest {
         .feedback("c3", "click", "10:45:00", "u1", "b", "r1", null) // outside the 30 min window
         .feedback("c4", "click", "09:59:00", "u1", "c", "r1", null) // before its impression
         .feedback("c5", "click", "10:07:00", "u9", "z", "r9", null) // unknown impression
-        .lateFeedback("c6", "click", "10:10:00", "u2", "a", "r2", null, "13:31:00") // after window + lateness
         .feedback("p1", "purchase", "10:50:00", "u1", "a", "r1", 30.0)
         .feedback("p2", "purchase", "11:10:00", "u1", "b", "r1", 30.0) // outside the 1 h window
         .feedback("s1", "rating", "10:20:00", "u1", "a", "r1", 3.0)
         .feedback("s2", "rating", "10:30:00", "u1", "a", "r1", 5.0)
         .feedback("d1", "dwell", "10:06:00", "u1", "a", "r1", 12.0)
         .feedback("d2", "dwell", "10:08:00", "u1", "a", "r1", 8.0)
+        .impression("i5", "13:31:00", "u3", "a", "r3", null, 0) // moves the event-time watermark to 13:31
         .commit();
+    // In time by the ingest clock, but it lands after events of 13:31: past 10:00 + 30 min window + 3 h lateness.
+    bronze.feedback("c6", "click", "10:10:00", "u2", "a", "r2", null).commit();
 
     FeaturesResult result = FeaturesJob.run(spark, bronze.tables, BronzeRows.config(), ReadMode.INCREMENTAL);
 
@@ -50,7 +54,7 @@ class SilverAttributionTest {
     assertEquals(1, result.feedback().get(FeedbackAttribution.UNKNOWN_IMPRESSION));
     assertEquals(1, result.feedback().get(FeedbackAttribution.TOO_LATE));
     assertEquals(1, result.feedback().get("duplicate_clicks"));
-    assertEquals(4, spark.table(bronze.tables.impressions()).count());
+    assertEquals(5, spark.table(bronze.tables.impressions()).count());
     Row a = impression(bronze.tables, "r1", "a");
     assertEquals("i1", a.getAs("event_id"));
     assertEquals(true, a.getAs("clicked"));
@@ -88,5 +92,33 @@ class SilverAttributionTest {
     assertEquals(0, spark.table(bronze.tables.unattributed()).count());
     assertEquals("u1/" + BronzeRows.at("10:00:00").getEpochSecond(),
         impression(bronze.tables, "r7", "q").getAs("session_id"));
+  }
+
+  @Test
+  void aHistoricalLoadInOneCommitIsOnTimeAndReachesGoldOverManyAnchorSpans() {
+    BronzeRows bronze = new BronzeRows("history");
+    Instant landed = BronzeRows.onDay(400, "00:00:00"); // a year later by the ingest clock
+    // The short half-life (1 h) spans 256 h per anchor from day 0: day 10 16:00 starts the second.
+    bronze.event("a0", "impression", BronzeRows.onDay(0, "00:00:00"), "u1", "i1", "r0", null, 0, null, landed)
+        .event("a1", "impression", BronzeRows.onDay(10, "15:30:00"), "u1", "i2", "r1", null, 0, null, landed)
+        .event("c1", "click", BronzeRows.onDay(10, "15:40:00"), "u1", "i2", "r1", null, null, null, landed)
+        .event("a2", "impression", BronzeRows.onDay(10, "16:30:00"), "u1", "i3", "r2", null, 0, null, landed)
+        .event("a3", "impression", BronzeRows.onDay(30, "00:00:00"), "u2", "i1", "r3", null, 0, null, landed)
+        .commit();
+
+    FeaturesResult result = FeaturesJob.run(spark, bronze.tables, BronzeRows.config(), ReadMode.INCREMENTAL);
+
+    assertEquals(1, result.feedback().get(FeedbackAttribution.ATTRIBUTED));
+    assertNull(result.feedback().get(FeedbackAttribution.TOO_LATE));
+    assertEquals(0, result.feedback().get("late_impressions"));
+    assertEquals(Timestamp.from(BronzeRows.onDay(30, "00:00:00").minus(Duration.ofHours(4))), result.frontier());
+    assertEquals(3, result.examples(), "every impression before day 30 - (1 h window + 3 h lateness)");
+    Row last = spark.table(bronze.tables.examples()).where("request_id = 'r2'").head();
+    assertEquals(2.0, (double) last.getAs("u_impressions"));
+    assertEquals(0.5, (double) last.getAs("u_decayed_impressions_short"), 1e-12,
+        "1 h before, carried across the anchor; day 0 weighs 2^-256.5");
+    assertEquals(Math.pow(2, -50.0 / 60), (double) last.getAs("u_decayed_clicks_short"), 1e-12);
+    assertEquals(Math.pow(2, -1.0 / 24) + Math.pow(2, -256.5 / 24), (double) last.getAs("u_decayed_impressions_mid"),
+        1e-12);
   }
 }

@@ -52,6 +52,11 @@ public record FlywheelHome(Path root) {
     return root.resolve("models");
   }
 
+  /** The online feature snapshots the Spark-free server reads ({@code snapshot-<version>/}, {@code CURRENT.json}). */
+  public Path online() {
+    return root.resolve("online");
+  }
+
   /** Reports written by the demo and the benchmarks. */
   public Path reports() {
     return root.resolve("reports");

@@ -33,6 +33,16 @@ public record TableSpec(
       "delta.appendOnly", "true",
       "delta.enableChangeDataFeed", "true");
 
+  /**
+   * Properties of bronze: append-only with a change feed, plus row tracking, so every row keeps the
+   * version that committed it ({@code _metadata.row_commit_version}, preserved by OPTIMIZE): what the
+   * features job's event-time watermark is computed from, in a full recompute too.
+   */
+  public static final Map<String, String> APPEND_ONLY_TRACKED = Map.of(
+      "delta.appendOnly", "true",
+      "delta.enableChangeDataFeed", "true",
+      "delta.enableRowTracking", "true");
+
   /** Properties of a derived table that is merged into and read through its change data feed. */
   public static final Map<String, String> CHANGE_FEED = Map.of(
       "delta.enableChangeDataFeed", "true");

@@ -45,7 +45,7 @@ public final class Tables {
           .add(required("source", StringType, "Where it came from: kafka:<topic>/<partition>/<offset>, or <file URI>:<line>"))
           .add(required("ingested_at", TimestampType, "When Flywheel committed the event"))
           .add(required("event_date", DateType, "UTC date of event_time (partition)")),
-      List.of("event_date"), List.of("user_id"), TableSpec.APPEND_ONLY);
+      List.of("event_date"), List.of("user_id"), TableSpec.APPEND_ONLY_TRACKED);
 
   /** Records that failed the contract, kept whole with the reason, for inspection and replay. */
   public static final TableSpec FEEDBACK_QUARANTINE = new TableSpec(
@@ -111,7 +111,10 @@ public final class Tables {
           .add(required("item_id", StringType, "Item acted on"))
           .add(required("request_id", StringType, "Request of the impression it answers"))
           .add(optional("value", DoubleType, "rating, dwell seconds or purchase amount"))
-          .add(required("ingested_at", TimestampType, "When bronze committed the event")),
+          .add(required("ingested_at", TimestampType, "When bronze committed the event"))
+          .add(optional("watermark", TimestampType,
+              "Latest event_time of the bronze commits before the event's own: it is too late when this passed"
+                  + " its impression's time + window + allowed lateness")),
       List.of(), List.of(), TableSpec.CHANGE_FEED);
 
   /** The running counts every gold entity table carries, in the order they are stored. */
@@ -165,10 +168,12 @@ public final class Tables {
   /** The whole platform's running state: the prior the smoothed rates shrink towards, and the frontier. */
   public static final TableSpec GLOBAL_FEATURES = new TableSpec(
       "gold", "global_features",
-      "One row: platform-wide counts at the frontier as_of (the smoothing prior) and the ingest watermark",
+      "One row: platform-wide counts at the frontier as_of (the smoothing prior) and the event-time watermark",
       runningState(new StructType().add(required("scope", StringType, "Always 'all'")))
           .add(optional("as_of", TimestampType, "The settled frontier: every gold count covers exactly the events before it"))
-          .add(optional("watermark", TimestampType, "Latest bronze ingested_at seen; as_of = watermark - longest window - lateness")),
+          .add(optional("watermark", TimestampType,
+              "Latest bronze event_time seen (event time, not ingest time); as_of = watermark - longest window"
+                  + " - allowed lateness")),
       List.of(), List.of(), TableSpec.CHANGE_FEED);
 
   /** The numeric features of a training example per entity prefix (u_, i_, qi_), in stored order. */

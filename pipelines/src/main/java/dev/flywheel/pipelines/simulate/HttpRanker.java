@@ -16,9 +16,11 @@ import java.util.Set;
 
 /**
  * Asks a ranking endpoint over HTTP (the JDK's client): {@code POST url} with
- * {@code {"request_id", "user_id", "surface", "query", "context", "candidates": [item ids]}}, answered
- * by {@code {"items": [item ids, best first], "model_version": "..."}}. The answer may drop candidates
- * but must not name others. Thread-safe.
+ * {@code {"request_id", "user_id", "surface", "query", "context", "candidates": [item ids], "request_time"}}
+ * ({@code request_time} only when the request has a time), answered by
+ * {@code {"items": [item ids, best first], "model_version": "...", "request_id": "..."}} (the request id is
+ * optional and defaults to the request's). The answer may drop candidates but must not name others.
+ * Thread-safe.
  */
 public final class HttpRanker implements Ranker {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +47,9 @@ public final class HttpRanker implements Ranker {
     ObjectNode context = body.putObject("context");
     request.context().forEach(context::put);
     request.candidates().forEach(body.putArray("candidates")::add);
+    if (request.time() != null) {
+      body.put("request_time", request.time().toString());
+    }
     HttpResponse<String> response;
     try {
       response = client.send(HttpRequest.newBuilder(url).timeout(timeout)
@@ -75,7 +80,8 @@ public final class HttpRanker implements Ranker {
     }
     JsonNode items = answer.path("items");
     JsonNode version = answer.path("model_version");
-    if (!items.isArray() || !version.isValueNode()) {
+    JsonNode requestId = answer.path("request_id");
+    if (!items.isArray() || !version.isValueNode() || !(requestId.isMissingNode() || requestId.isTextual())) {
       throw new SimulationException("The ranker at " + url + " must answer {\"items\": [...], \"model_version\": "
           + "\"...\"}, got: " + abbreviate(body));
     }
@@ -88,7 +94,7 @@ public final class HttpRanker implements Ranker {
       }
       ranked.add(item.asText());
     }
-    return new Ranking(ranked, version.asText());
+    return new Ranking(ranked, version.asText(), requestId.isTextual() ? requestId.asText() : request.requestId());
   }
 
   private static String abbreviate(String text) {

@@ -26,6 +26,6 @@ public final class RandomRanker implements Ranker {
       int j = random.nextInt(i + 1);
       items.set(i, items.set(j, items.get(i)));
     }
-    return new Ranking(items, MODEL_VERSION);
+    return new Ranking(items, MODEL_VERSION, request.requestId());
   }
 }

@@ -1,5 +1,6 @@
 package dev.flywheel.pipelines.simulate;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,9 +27,10 @@ public interface Ranker {
    * @param query the search text, or null for recommendations
    * @param context device, country
    * @param candidates the item ids to order
+   * @param time when the request is made (simulated time), or null for the ranker's clock
    */
   record Request(String requestId, String userId, String surface, String query, Map<String, String> context,
-      List<String> candidates) {
+      List<String> candidates, Instant time) {
     public Request {
       Objects.requireNonNull(requestId, "requestId");
       context = Map.copyOf(context);
@@ -41,11 +43,13 @@ public interface Ranker {
    *
    * @param items the items to show, best first; a subset of the candidates
    * @param modelVersion the version of the model that ranked them
+   * @param requestId the id under which the ranker knows the request (its impressions carry it)
    */
-  record Ranking(List<String> items, String modelVersion) {
+  record Ranking(List<String> items, String modelVersion, String requestId) {
     public Ranking {
       items = List.copyOf(items);
       Objects.requireNonNull(modelVersion, "modelVersion");
+      Objects.requireNonNull(requestId, "requestId");
     }
   }
 }

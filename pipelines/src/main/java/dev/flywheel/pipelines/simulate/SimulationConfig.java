@@ -23,9 +23,11 @@ import java.util.Optional;
  * @param candidates items shown per request
  * @param dim latent factor dimension
  * @param searchShare share of requests from the search surface (the rest are recommendations)
+ * @param rankerLogsImpressions the ranker logs the impressions (a serving endpoint does): the simulator emits
+ *     only the feedback, under the request id the ranker answers with
  */
 public record SimulationConfig(int users, int items, long requests, long seed, Instant start, double requestsPerSecond,
-    Instant driftAt, double badFraction, int candidates, int dim, double searchShare) {
+    Instant driftAt, double badFraction, int candidates, int dim, double searchShare, boolean rankerLogsImpressions) {
   /** Latent factor dimension unless told otherwise. */
   public static final int DEFAULT_DIM = 8;
   /** Items shown per request unless told otherwise. */
@@ -46,11 +48,20 @@ public record SimulationConfig(int users, int items, long requests, long seed, I
     require(searchShare >= 0 && searchShare <= 1, "the search share must be within 0..1, got " + searchShare);
   }
 
-  /** A config with the default candidates (10), dimension (8) and search share (0.4). */
+  /**
+   * A config with the default candidates (10), dimension (8) and search share (0.4), in which the
+   * simulator emits the impressions itself.
+   */
   public static SimulationConfig of(int users, int items, long requests, long seed, Instant start,
       double requestsPerSecond, Instant driftAt, double badFraction) {
     return new SimulationConfig(users, items, requests, seed, start, requestsPerSecond, driftAt, badFraction,
-        DEFAULT_CANDIDATES, DEFAULT_DIM, 0.4);
+        DEFAULT_CANDIDATES, DEFAULT_DIM, 0.4, false);
+  }
+
+  /** This config with the impressions left to the ranker (which must log them, as the serving endpoint does). */
+  public SimulationConfig withRankerLoggingImpressions() {
+    return new SimulationConfig(users, items, requests, seed, start, requestsPerSecond, driftAt, badFraction,
+        candidates, dim, searchShare, true);
   }
 
   /**

@@ -24,9 +24,11 @@ import java.util.zip.CRC32;
  * shown item is an impression at its position, clicked with probability
  * {@code examination(position) * affinity}; a click is followed by a dwell (longer with affinity), and
  * with probabilities rising with affinity by add_to_cart, purchase and a rating (1..5, following
- * affinity). Every random choice comes from the seed, in separate streams for the world, the
- * traffic, the random ranker and the invalid records, so the traffic does not change when only
- * the share of invalid records does. Not thread-safe; one instance per run.
+ * affinity). When the ranker logs the impressions itself (a serving endpoint, see
+ * {@link SimulationConfig#rankerLogsImpressions()}), the simulator emits only the feedback, under the
+ * request id the ranker answered with. Every random choice comes from the seed, in separate streams
+ * for the world, the traffic, the random ranker and the invalid records, so the traffic does not
+ * change when only the share of invalid records does. Not thread-safe; one instance per run.
  */
 public final class TrafficSimulator {
   private static final double PEAK_HOUR = 20;
@@ -174,7 +176,8 @@ public final class TrafficSimulator {
     String requestId = "r-" + runTag + "-" + number;
     Map<String, String> requestContext = Map.of("device", who.device(), "country", who.country());
     Ranker.Ranking ranked = ranker.rank(new Ranker.Request(requestId, who.id(), surface, query, requestContext,
-        candidates));
+        candidates, time));
+    String shownFor = ranked.requestId();
     List<SimulatedEvent> feedback = new ArrayList<>();
     for (int position = 0; position < ranked.items().size(); position++) {
       String itemId = ranked.items().get(position);
@@ -184,31 +187,33 @@ public final class TrafficSimulator {
       context.put("country", who.country());
       context.put("item_category", item.category());
       Instant shown = time.plusMillis(position);
-      out.add(new SimulatedEvent(nextId(), "impression", shown, who.id(), itemId, requestId, surface, query,
-          position, ranked.modelVersion(), null, context));
+      if (!config.rankerLogsImpressions()) {
+        out.add(new SimulatedEvent(nextId(), "impression", shown, who.id(), itemId, shownFor, surface, query,
+            position, ranked.modelVersion(), null, context));
+      }
       double affinity = SimulationTruth.affinity(who, item, drifted);
       if (traffic.nextDouble() >= truth.examination(position) * affinity) {
         continue;
       }
       Instant clicked = shown.plus(seconds(2 + exponential(8)));
-      feedback.add(event("click", clicked, who, itemId, requestId, surface, query, null, context));
+      feedback.add(event("click", clicked, who, itemId, shownFor, surface, query, null, context));
       double dwell = Math.round((5 + 150 * affinity * Math.exp(0.5 * traffic.nextGaussian())) * 10) / 10.0;
-      feedback.add(event("dwell", clicked.plus(seconds(dwell)), who, itemId, requestId, surface, query, dwell,
+      feedback.add(event("dwell", clicked.plus(seconds(dwell)), who, itemId, shownFor, surface, query, dwell,
           context));
       if (traffic.nextDouble() >= 0.4 * affinity) {
         continue;
       }
       Instant carted = clicked.plus(seconds(dwell * traffic.nextDouble()));
-      feedback.add(event("add_to_cart", carted, who, itemId, requestId, surface, query, null, context));
+      feedback.add(event("add_to_cart", carted, who, itemId, shownFor, surface, query, null, context));
       if (traffic.nextDouble() >= 0.3 + 0.6 * affinity) {
         continue;
       }
       Instant bought = carted.plus(seconds(30 + exponential(300)));
-      feedback.add(event("purchase", bought, who, itemId, requestId, surface, query, item.price(), context));
+      feedback.add(event("purchase", bought, who, itemId, shownFor, surface, query, item.price(), context));
       if (traffic.nextDouble() < 0.5) {
         double rating = Math.max(1, Math.min(5, Math.round(1 + 4 * affinity + 0.7 * traffic.nextGaussian())));
         double delay = Math.min(exponential(3 * 3600), SimulationConfig.FEEDBACK_HORIZON.toSeconds() - 3600);
-        feedback.add(event("rating", bought.plus(seconds(60 + delay)), who, itemId, requestId, surface, query, rating,
+        feedback.add(event("rating", bought.plus(seconds(60 + delay)), who, itemId, shownFor, surface, query, rating,
             context));
       }
     }

@@ -274,6 +274,34 @@ class TrafficSimulatorTest {
   }
 
   @Test
+  void aRankerThatLogsImpressionsLeavesTheSimulatorOnlyTheFeedbackUnderTheRankersRequestId() {
+    SimulationConfig config = config(5, 200, null, 0);
+    Collecting own = new Collecting();
+    TrafficSimulator reference = new TrafficSimulator(config);
+    reference.run(reference.randomRanker(), own);
+    TrafficSimulator logged = new TrafficSimulator(config.withRankerLoggingImpressions());
+    Ranker sameOrder = logged.randomRanker();
+    List<Instant> times = new ArrayList<>();
+    Ranker serving = request -> {
+      times.add(request.time());
+      return new Ranker.Ranking(sameOrder.rank(request).items(), "3", "srv-" + request.requestId());
+    };
+    Collecting feedbackOnly = new Collecting();
+
+    logged.run(serving, feedbackOnly);
+
+    List<JsonNode> events = feedbackOnly.lines.stream().map(line -> parse(line.json())).toList();
+    assertFalse(events.isEmpty());
+    assertTrue(events.stream().noneMatch(e -> e.get("event_type").asText().equals("impression")));
+    assertTrue(events.stream().allMatch(e -> e.get("request_id").asText().startsWith("srv-r-")), "server's ids");
+    assertEquals(200, times.size());
+    assertTrue(times.stream().allMatch(time -> !time.isBefore(START)), "requests carry their simulated time");
+    long ownClicks = own.lines.stream().filter(line -> line.json().contains("\"event_type\":\"click\"")).count();
+    assertEquals(ownClicks, events.stream().filter(e -> e.get("event_type").asText().equals("click")).count(),
+        "the same traffic draws the same clicks");
+  }
+
+  @Test
   void aRankerThatInventsItemsStopsTheRun() throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/rank", exchange -> {

@@ -1,0 +1,141 @@
+package dev.flywheel.app;
+
+import dev.flywheel.features.FeatureConfig;
+import dev.flywheel.features.FeatureTables;
+import dev.flywheel.features.FeaturesJob;
+import dev.flywheel.features.FeaturesResult;
+import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.lakehouse.ReadMode;
+import dev.flywheel.lakehouse.SparkSessions;
+import dev.flywheel.lakehouse.TableCatalog;
+import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.pipelines.ingest.Backfill;
+import dev.flywheel.pipelines.ingest.BronzeWrites;
+import dev.flywheel.pipelines.ingest.MovieLensImport;
+import dev.flywheel.training.ModelVersion;
+import dev.flywheel.training.TrainConfig;
+import dev.flywheel.training.TrainJob;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code flywheel bench train}: offline quality of every learner on real or simulated data, time-forward. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Offline quality of the learners, time-forward: land MovieLens ratings (or contract events),"
+        + " run the features job, train with --full, and report AUC and log loss of LR, XGBoost, their average,"
+        + " the stack and the popularity baseline; on a scratch catalog $FLYWHEEL_HOME/bench-train, emptied first.")
+final class BenchTrainCommand implements Runnable {
+  @ParentCommand
+  BenchCommand parent;
+
+  @Spec
+  CommandSpec spec;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  /** Where the events come from: exactly one. */
+  static final class Source {
+    @Option(names = "--movielens", paramLabel = "DIR", description = "A MovieLens folder with ratings.csv.")
+    Path movielens;
+
+    @Option(names = "--events", paramLabel = "PATH",
+        description = "Contract events as JSON Lines, e.g. the output of `flywheel simulate --output`.")
+    String events;
+  }
+
+  @Option(names = "--label", paramLabel = "clicked|positive",
+      description = "Label (default: positive with --movielens, clicked with --events).")
+  String label;
+
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "JSON result (default: $FLYWHEEL_HOME/reports/bench-train.json).")
+  Path output;
+
+  @Override
+  public void run() {
+    if (source.movielens != null && !Files.isRegularFile(source.movielens.resolve("ratings.csv"))) {
+      throw new ParameterException(spec.commandLine(), "No ratings.csv in " + source.movielens);
+    }
+    String chosenLabel = label != null ? label : source.movielens != null ? "positive" : "clicked";
+    Flywheel flywheel = parent.flywheel;
+    FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench-train"));
+    TrainConfig config = Arguments.valid(spec,
+        () -> TrainConfig.defaults(benchHome.models()).with(chosenLabel, true));
+    deleteRecursively(benchHome.root());
+    SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
+    TableCatalog.ensureAll(spark, Tables.all());
+    long started = System.nanoTime();
+    BronzeWrites.Landed landed = source.movielens != null ? MovieLensImport.run(spark, source.movielens)
+        : Backfill.run(spark, new Backfill.Config(source.events));
+    long landedAt = System.nanoTime();
+    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), FeatureConfig.defaults(),
+        ReadMode.FULL);
+    long featuresAt = System.nanoTime();
+    if (features.examples() == 0) {
+      throw new LakehouseException("The features job made no training example from " + landed.validEvents()
+          + " events (gold frontier " + features.frontier() + "): gold settles only events within the allowed"
+          + " lateness of the ingest clock, so a historical load yields none yet; nothing to train on");
+    }
+    ModelVersion version = TrainJob.run(spark, config).version().orElseThrow();
+    long trainedAt = System.nanoTime();
+
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", "train");
+    json.put("at", Instant.now().toString());
+    json.put("input", source.movielens != null ? source.movielens.toString() : source.events);
+    json.put("label", chosenLabel);
+    json.put("events", landed.validEvents());
+    json.put("training_examples", features.examples());
+    json.put("split", "by time: train, then validation " + config.validationFraction() + ", then holdout "
+        + config.holdoutFraction());
+    json.put("train_window", Map.of("from", String.valueOf(version.trainFrom()), "to",
+        String.valueOf(version.trainTo())));
+    Map<String, Object> holdout = new LinkedHashMap<>();
+    for (String learner : List.of("lr", "xgboost", "average", "stack")) {
+      holdout.put(learner, Map.of("auc", version.metrics().get(learner + ".auc"),
+          "log_loss", version.metrics().get(learner + ".log_loss")));
+    }
+    holdout.put("popularity", Map.of("auc", version.metrics().get("popularity.auc")));
+    json.put("holdout", holdout);
+    json.put("land_seconds", (landedAt - started) / 1e9);
+    json.put("features_seconds", (featuresAt - landedAt) / 1e9);
+    json.put("train_seconds", (trainedAt - featuresAt) / 1e9);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(String.format(Locale.ROOT, "%d events, %d examples; holdout AUC: stack %.4f, LR %.4f, XGBoost %.4f,"
+            + " popularity %.4f; log loss: stack %.4f", landed.validEvents(), features.examples(),
+        version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
+        version.metrics().get("popularity.auc"), version.metrics().get("stack.log_loss")));
+    BenchCommand.write(json, output != null ? output : flywheel.home().reports().resolve("bench-train.json"), out);
+  }
+
+  private static void deleteRecursively(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot empty the scratch catalog " + root + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,267 @@
+package dev.flywheel.serving.online;
+
+import dev.flywheel.serving.model.InvalidBundleException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds a model bundle's raw feature vectors from the online snapshot, exactly as the features job
+ * builds a training example for an impression at time t ({@code TrainingExamples.entityFeatures} over
+ * {@code PointInTimeFeatures.beforeEach}): counts as stored; {@code decayed_x(t) = stored * 2^(-(t -
+ * last_event_time) / half_life)} in whole seconds; {@code ctr = (clicks + m g_ctr) / (impressions + m)}
+ * with the global rates of the snapshot; likewise {@code positive_rate}; {@code avg_rating} and
+ * {@code avg_dwell} null without ratings or dwells; {@code seconds_since_last = t - last_event_time}.
+ * {@code qi_} features are null without a query; {@code position} is 0 for every candidate (the
+ * documented choice for position-debiased ranking) and {@code hour_of_day} the UTC hour of t.
+ *
+ * <p>A null feature is {@link Double#NaN} in the raw vector (the bundle replaces it with its missing
+ * value before normalizing). Feature names are resolved once, when the bundle is loaded. Immutable and
+ * thread-safe.
+ */
+public final class OnlineFeatures {
+  private static final List<String> ENTITY_PREFIXES = List.of("u_", "i_", "qi_");
+  private static final int POSITION = -1;
+  private static final int HOUR_OF_DAY = -2;
+  private static final int GLOBAL_CTR = -3;
+  private static final int GLOBAL_POSITIVE_RATE = -4;
+  private static final int USER = 0;
+  private static final int ITEM = 1;
+  private static final int QUERY_ITEM = 2;
+
+  private final List<String> features;
+  private final int[] source;
+  private final EntityFeature[] statistic;
+  private final double priorStrength;
+  private final double[] halfLivesSeconds;
+
+  private OnlineFeatures(List<String> features, int[] source, EntityFeature[] statistic, double priorStrength,
+      double[] halfLivesSeconds) {
+    this.features = features;
+    this.source = source;
+    this.statistic = statistic;
+    this.priorStrength = priorStrength;
+    this.halfLivesSeconds = halfLivesSeconds;
+  }
+
+  /**
+   * The vector builder of a bundle's {@code features} (in vector order) under its feature config.
+   *
+   * @param priorStrength m of the smoothed rates
+   * @param halfLivesSeconds the short, mid and long half-lives of the decayed counts, in seconds
+   * @throws InvalidBundleException if a feature name is not one serving can compute, or the config is not
+   *     a positive prior strength and three positive half-lives
+   */
+  public static OnlineFeatures compile(List<String> features, double priorStrength, double[] halfLivesSeconds) {
+    Objects.requireNonNull(features, "features");
+    if (!(priorStrength > 0) || halfLivesSeconds.length != EntityState.HALF_LIFE_NAMES.length
+        || Arrays.stream(halfLivesSeconds).anyMatch(h -> !(h > 0))) {
+      throw new InvalidBundleException("The bundle's feature_config must have a positive prior_strength and three"
+          + " positive half_lives_seconds, got prior_strength " + priorStrength + " and half_lives_seconds "
+          + Arrays.toString(halfLivesSeconds));
+    }
+    int[] source = new int[features.size()];
+    EntityFeature[] statistic = new EntityFeature[features.size()];
+    List<String> unknown = new ArrayList<>();
+    for (int i = 0; i < features.size(); i++) {
+      String name = features.get(i);
+      switch (name) {
+        case "position" -> source[i] = POSITION;
+        case "hour_of_day" -> source[i] = HOUR_OF_DAY;
+        case "g_ctr" -> source[i] = GLOBAL_CTR;
+        case "g_positive_rate" -> source[i] = GLOBAL_POSITIVE_RATE;
+        default -> {
+          int entity = entityOf(name);
+          EntityFeature stat = entity < 0 ? null
+              : EntityFeature.named(name.substring(ENTITY_PREFIXES.get(entity).length()));
+          if (stat == null) {
+            unknown.add(name);
+          }
+          source[i] = entity;
+          statistic[i] = stat;
+        }
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new InvalidBundleException("Serving cannot compute the bundle's features " + unknown + "; it computes"
+          + " position, hour_of_day, g_ctr, g_positive_rate and u_/i_/qi_ + one of " + EntityFeature.names()
+          + ". Retrain with the current feature spec or upgrade serving.");
+    }
+    return new OnlineFeatures(List.copyOf(features), source, statistic, priorStrength, halfLivesSeconds.clone());
+  }
+
+  private static int entityOf(String name) {
+    for (int entity = 0; entity < ENTITY_PREFIXES.size(); entity++) {
+      if (name.startsWith(ENTITY_PREFIXES.get(entity))) {
+        return entity;
+      }
+    }
+    return -1;
+  }
+
+  /** The feature names, in vector order. */
+  public List<String> features() {
+    return features;
+  }
+
+  /**
+   * One raw vector per item of {@code items}, for {@code userId} asking at {@code time}, with
+   * {@code query} (null off search).
+   */
+  public double[][] rows(FeatureSnapshot snapshot, Instant time, String userId, String query, List<String> items) {
+    EntityState global = snapshot.global();
+    double globalCtr = global.impressions() > 0 ? (double) global.clicks() / global.impressions() : 0.0;
+    double globalPositiveRate = global.ratings() > 0 ? (double) global.positiveRatings() / global.ratings() : 0.5;
+    Prior prior = new Prior(time.getEpochSecond(), globalCtr, globalPositiveRate, priorStrength, halfLivesSeconds);
+    EntityState user = snapshot.user(userId);
+    double hour = time.atOffset(ZoneOffset.UTC).getHour();
+    double[][] rows = new double[items.size()][features.size()];
+    for (int r = 0; r < rows.length; r++) {
+      String itemId = items.get(r);
+      EntityState item = snapshot.item(itemId);
+      EntityState queryItem = query == null ? null : snapshot.queryItem(query, itemId);
+      double[] row = rows[r];
+      for (int f = 0; f < row.length; f++) {
+        row[f] = switch (source[f]) {
+          case POSITION -> 0.0;
+          case HOUR_OF_DAY -> hour;
+          case GLOBAL_CTR -> globalCtr;
+          case GLOBAL_POSITIVE_RATE -> globalPositiveRate;
+          case USER -> statistic[f].of(user, prior);
+          case ITEM -> statistic[f].of(item, prior);
+          default -> queryItem == null ? Double.NaN : statistic[f].of(queryItem, prior);
+        };
+      }
+    }
+    return rows;
+  }
+
+  /** What every entity feature at one request time shares: t, the global rates and the feature config. */
+  record Prior(long seconds, double ctr, double positiveRate, double strength, double[] halfLivesSeconds) {}
+
+  /** The per-entity example features, named as in the training examples after the entity prefix. */
+  enum EntityFeature {
+    IMPRESSIONS {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.impressions();
+      }
+    },
+    CLICKS {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.clicks();
+      }
+    },
+    PURCHASES {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.purchases();
+      }
+    },
+    RATINGS {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.ratings();
+      }
+    },
+    CTR {
+      @Override
+      double of(EntityState s, Prior p) {
+        return (s.clicks() + p.strength() * p.ctr()) / (s.impressions() + p.strength());
+      }
+    },
+    POSITIVE_RATE {
+      @Override
+      double of(EntityState s, Prior p) {
+        return (s.positiveRatings() + p.strength() * p.positiveRate()) / (s.ratings() + p.strength());
+      }
+    },
+    AVG_RATING {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.ratings() > 0 ? s.ratingSum() / s.ratings() : Double.NaN;
+      }
+    },
+    AVG_DWELL {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.dwells() > 0 ? s.dwellSum() / s.dwells() : Double.NaN;
+      }
+    },
+    DECAYED_IMPRESSIONS_SHORT {
+      @Override
+      double of(EntityState s, Prior p) {
+        return decayed(s.decayedImpressions()[0], s, p, 0);
+      }
+    },
+    DECAYED_IMPRESSIONS_MID {
+      @Override
+      double of(EntityState s, Prior p) {
+        return decayed(s.decayedImpressions()[1], s, p, 1);
+      }
+    },
+    DECAYED_IMPRESSIONS_LONG {
+      @Override
+      double of(EntityState s, Prior p) {
+        return decayed(s.decayedImpressions()[2], s, p, 2);
+      }
+    },
+    DECAYED_CLICKS_SHORT {
+      @Override
+      double of(EntityState s, Prior p) {
+        return decayed(s.decayedClicks()[0], s, p, 0);
+      }
+    },
+    DECAYED_CLICKS_MID {
+      @Override
+      double of(EntityState s, Prior p) {
+        return decayed(s.decayedClicks()[1], s, p, 1);
+      }
+    },
+    DECAYED_CLICKS_LONG {
+      @Override
+      double of(EntityState s, Prior p) {
+        return decayed(s.decayedClicks()[2], s, p, 2);
+      }
+    },
+    SECONDS_SINCE_LAST {
+      @Override
+      double of(EntityState s, Prior p) {
+        return s.lastEventTime() == null ? Double.NaN : p.seconds() - s.lastEventTime().getEpochSecond();
+      }
+    };
+
+    /** The feature's raw value for state {@code s} at the request, NaN for null. */
+    abstract double of(EntityState s, Prior p);
+
+    /** The stored decayed count valued at t; 0 without a last event (the training side's coalesce). */
+    private static double decayed(double stored, EntityState s, Prior p, int halfLife) {
+      if (s.lastEventTime() == null) {
+        return 0.0;
+      }
+      double age = p.seconds() - s.lastEventTime().getEpochSecond();
+      return stored * Math.pow(2.0, -age / p.halfLivesSeconds()[halfLife]);
+    }
+
+    static EntityFeature named(String name) {
+      for (EntityFeature feature : values()) {
+        if (feature.featureName().equals(name)) {
+          return feature;
+        }
+      }
+      return null;
+    }
+
+    static List<String> names() {
+      return Arrays.stream(values()).map(EntityFeature::featureName).toList();
+    }
+
+    String featureName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+}
