@@ -91,8 +91,8 @@ final class BenchTrainCommand implements Runnable {
     long featuresAt = System.nanoTime();
     if (features.examples() == 0) {
       throw new LakehouseException("The features job made no training example from " + landed.validEvents()
-          + " events (gold frontier " + features.frontier() + "): gold settles only events within the allowed"
-          + " lateness of the ingest clock, so a historical load yields none yet; nothing to train on");
+          + " events (gold frontier " + features.frontier() + "): no impression is a settle delay (purchase window"
+          + " + allowed lateness) older than the latest event; nothing to train on");
     }
     ModelVersion version = TrainJob.run(spark, config).version().orElseThrow();
     long trainedAt = System.nanoTime();

@@ -48,7 +48,7 @@ class FlywheelCliTest {
   }
 
   @Test
-  void trainRejectsAnUnknownLabelAndModelsListsAnEmptyRegistry() {
+  void trainRejectsAnUnknownLabelAndModelsListsAnEmptyRegistryAndReproducesNothing() {
     Result badLabel = cli("train", "--label", "dwell");
     assertEquals(2, badLabel.exitCode());
     assertTrue(badLabel.err().contains("label dwell is not one of"), badLabel.err());
@@ -60,6 +60,12 @@ class FlywheelCliTest {
     Result rollback = cli("models", "rollback");
     assertEquals(1, rollback.exitCode());
     assertTrue(rollback.err().contains("Cannot roll back: ml.model_versions has no champion"), rollback.err());
+    Result reproduce = cli("train", "--reproduce", "9");
+    assertEquals(1, reproduce.exitCode());
+    assertTrue(reproduce.err().contains("Cannot reproduce v9: no such version"), reproduce.err());
+    Result benchWithoutInput = cli("bench", "train");
+    assertEquals(2, benchWithoutInput.exitCode());
+    assertTrue(benchWithoutInput.err().contains("--movielens=DIR | --events=PATH"), benchWithoutInput.err());
   }
 
   @Test

@@ -14,13 +14,18 @@ import dev.flywheel.lakehouse.SharedSpark;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.TableSpec;
 import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.serving.model.ModelBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 
 class TrainerTest {
@@ -29,6 +34,37 @@ class TrainerTest {
 
   private Dataset<Row> examples(long from, long to, long seed) {
     return Examples.of(spark, from, to, seed);
+  }
+
+  /**
+   * The exported bundle, read by serving's ModelBundle from raw features, gives every holdout row the
+   * p_lr, p_xgboost and p_stack Spark gave it.
+   */
+  private static void assertBundleScoresAsSpark(ModelVersion version, Dataset<Row> holdout) {
+    List<String> features = Trainer.featureColumns();
+    List<String> columns = new ArrayList<>(features);
+    columns.addAll(List.of("p_lr", "p_xgboost", "p_stack"));
+    List<Row> rows = Trainer.score(holdout, version).select(columns.stream().map(functions::col)
+        .toArray(Column[]::new)).collectAsList();
+    double[][] raw = new double[rows.size()][features.size()];
+    for (int r = 0; r < rows.size(); r++) {
+      for (int f = 0; f < features.size(); f++) {
+        raw[r][f] = rows.get(r).isNullAt(f) ? Double.NaN : rows.get(r).getDouble(f); // NaN: the bundle's null
+      }
+    }
+    ModelBundle bundle = ModelBundle.load(Path.of(version.artifactLocation(), "bundle"));
+    assertEquals(features, bundle.features());
+    Map<String, double[]> scores = bundle.scoreAll(raw);
+    for (String output : List.of("p_lr", "p_xgboost", "p_stack")) {
+      double maxDifference = 0;
+      for (int r = 0; r < rows.size(); r++) {
+        maxDifference = Math.max(maxDifference,
+            Math.abs(scores.get(output)[r] - rows.get(r).getDouble(columns.indexOf(output))));
+      }
+      System.out.printf("bundle vs Spark, %s over %d holdout rows: max |difference| %.3g%n", output, rows.size(),
+          maxDifference);
+      assertTrue(maxDifference <= 1e-6, output + " differs by " + maxDifference);
+    }
   }
 
   @Test
@@ -52,6 +88,7 @@ class TrainerTest {
     assertTrue(v1.metrics().get("auc") > popularityAuc + 0.15, "popularity auc " + popularityAuc);
     assertTrue(v1.metrics().get("ndcg_at_10") > 0 && v1.metrics().get("mrr") > 0, v1.metrics().toString());
     assertEquals(false, v1.warmStart().get("xgboost"));
+    assertBundleScoresAsSpark(v1, lastSlice);
     for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "stack.json", "model-card.json")) {
       assertTrue(Files.isRegularFile(Path.of(v1.artifactLocation(), "bundle", file)), file);
     }
