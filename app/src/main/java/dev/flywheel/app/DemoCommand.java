@@ -145,6 +145,7 @@ final class DemoCommand implements Runnable {
     double rate = requests / (double) ROUND_SPAN.toSeconds();
     SimulationConfig config = SimulationConfig.of(USERS, ITEMS, requests, seed, roundStart, rate, driftAt, 0.01)
         .withRankerLoggingImpressions();
+    long began = System.nanoTime();
     TrafficSimulator simulator = new TrafficSimulator(config);
     TrafficSimulator.Summary summary;
     try (EventSink sink = EventSinks.kafka(bootstrap, FeedbackProducers.DEFAULT_TOPIC)) {
@@ -153,19 +154,22 @@ final class DemoCommand implements Runnable {
     impressions.flush();
     simulator.truth().write(home.reports().resolve("demo-simulation.truth.json"));
     out.println(String.format(Locale.ROOT, "   %d feedback events and %d invalid records from the simulator,"
-        + " impressions from the server: %s", summary.total(), summary.invalid(), impressions.counts()));
+        + " impressions from the server: %s%s", summary.total(), summary.invalid(), impressions.counts(), took(began)));
   }
 
   private static void ingestAndBuildFeatures(PrintWriter out, SparkSession spark, KafkaBroker broker,
       FlywheelHome home) {
+    long began = System.nanoTime();
     RunRecord ingest = StreamingIngest.run(spark, new StreamingIngest.Config(broker.bootstrapServers(),
         FeedbackProducers.DEFAULT_TOPIC, "earliest", 50_000, Duration.ofSeconds(1), true, Duration.ofHours(24),
         Map.of(), StreamingIngest.Config.defaultCheckpoint(home, FeedbackProducers.DEFAULT_TOPIC)));
-    out.println("   ingest: " + ingest.rowsIn() + " records read, " + ingest.rowsOut() + " landed (valid + quarantined)");
+    out.println("   ingest: " + ingest.rowsIn() + " records read, " + ingest.rowsOut() + " landed (valid + quarantined)"
+        + took(began));
+    long featuresBegan = System.nanoTime();
     FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures(), ReadMode.INCREMENTAL,
         home.online());
     out.println("   features: " + features.run().rowsIn() + " bronze rows, " + features.examples()
-        + " new training examples, gold frontier " + features.frontier());
+        + " new training examples, gold frontier " + features.frontier() + took(featuresBegan));
   }
 
   /**
@@ -180,6 +184,7 @@ final class DemoCommand implements Runnable {
   }
 
   private static void train(PrintWriter out, SparkSession spark, ModelRegistry registry, FlywheelHome home) {
+    long began = System.nanoTime();
     Optional<ModelVersion> trained = TrainJob.run(spark, TrainConfig.defaults(home.models())).version();
     if (trained.isEmpty()) {
       out.println("   train: no new training examples since the champion's window");
@@ -188,9 +193,9 @@ final class DemoCommand implements Runnable {
     ModelVersion version = registry.list().stream().filter(v -> v.version() == trained.get().version())
         .findFirst().orElseThrow();
     out.println(String.format(Locale.ROOT, "   train: version %d (%s), holdout AUC %.4f (LR %.4f, XGBoost %.4f),"
-            + " warm start %s; gate: %s", version.version(), version.status().stored(), version.metrics().get("auc"),
+            + " warm start %s; gate: %s%s", version.version(), version.status().stored(), version.metrics().get("auc"),
         version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"), version.warmStart(),
-        version.gateReason()));
+        version.gateReason(), took(began)));
   }
 
   /** The version the server ranks with once it has picked up the registry's champion. */
@@ -205,6 +210,10 @@ final class DemoCommand implements Runnable {
       models.refresh();
     }
     return champion;
+  }
+
+  private static String took(long began) {
+    return String.format(Locale.ROOT, " (%.1f s)", (System.nanoTime() - began) / 1e9);
   }
 
   private static void step(PrintWriter out, String title) {
