@@ -51,6 +51,15 @@ public final class RankServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int QUEUE = 1024;
 
+  static {
+    // The JDK server writes a response's headers and body separately; without TCP_NODELAY, Nagle's
+    // algorithm holds the body until the client's delayed ACK (40 ms) on every kept-alive request.
+    // Read once, when the JDK's server classes initialize, so it must be set before the first server.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HttpServer server;
   private final ThreadPoolExecutor handlers;
   private final ServerConfig config;
