@@ -144,99 +144,38 @@ public final class OnlineFeatures {
 
   /** The per-entity example features, named as in the training examples after the entity prefix. */
   enum EntityFeature {
-    IMPRESSIONS {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.impressions();
-      }
-    },
-    CLICKS {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.clicks();
-      }
-    },
-    PURCHASES {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.purchases();
-      }
-    },
-    RATINGS {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.ratings();
-      }
-    },
-    CTR {
-      @Override
-      double of(EntityState s, Prior p) {
-        return (s.clicks() + p.strength() * p.ctr()) / (s.impressions() + p.strength());
-      }
-    },
-    POSITIVE_RATE {
-      @Override
-      double of(EntityState s, Prior p) {
-        return (s.positiveRatings() + p.strength() * p.positiveRate()) / (s.ratings() + p.strength());
-      }
-    },
-    AVG_RATING {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.ratings() > 0 ? s.ratingSum() / s.ratings() : Double.NaN;
-      }
-    },
-    AVG_DWELL {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.dwells() > 0 ? s.dwellSum() / s.dwells() : Double.NaN;
-      }
-    },
-    DECAYED_IMPRESSIONS_SHORT {
-      @Override
-      double of(EntityState s, Prior p) {
-        return decayed(s.decayedImpressions()[0], s, p, 0);
-      }
-    },
-    DECAYED_IMPRESSIONS_MID {
-      @Override
-      double of(EntityState s, Prior p) {
-        return decayed(s.decayedImpressions()[1], s, p, 1);
-      }
-    },
-    DECAYED_IMPRESSIONS_LONG {
-      @Override
-      double of(EntityState s, Prior p) {
-        return decayed(s.decayedImpressions()[2], s, p, 2);
-      }
-    },
-    DECAYED_CLICKS_SHORT {
-      @Override
-      double of(EntityState s, Prior p) {
-        return decayed(s.decayedClicks()[0], s, p, 0);
-      }
-    },
-    DECAYED_CLICKS_MID {
-      @Override
-      double of(EntityState s, Prior p) {
-        return decayed(s.decayedClicks()[1], s, p, 1);
-      }
-    },
-    DECAYED_CLICKS_LONG {
-      @Override
-      double of(EntityState s, Prior p) {
-        return decayed(s.decayedClicks()[2], s, p, 2);
-      }
-    },
-    SECONDS_SINCE_LAST {
-      @Override
-      double of(EntityState s, Prior p) {
-        return s.lastEventTime() == null ? Double.NaN : p.seconds() - s.lastEventTime().getEpochSecond();
-      }
-    };
+    IMPRESSIONS((s, p) -> s.impressions()),
+    CLICKS((s, p) -> s.clicks()),
+    PURCHASES((s, p) -> s.purchases()),
+    RATINGS((s, p) -> s.ratings()),
+    CTR((s, p) -> (s.clicks() + p.strength() * p.ctr()) / (s.impressions() + p.strength())),
+    POSITIVE_RATE((s, p) -> (s.positiveRatings() + p.strength() * p.positiveRate()) / (s.ratings() + p.strength())),
+    AVG_RATING((s, p) -> s.ratings() > 0 ? s.ratingSum() / s.ratings() : Double.NaN),
+    AVG_DWELL((s, p) -> s.dwells() > 0 ? s.dwellSum() / s.dwells() : Double.NaN),
+    DECAYED_IMPRESSIONS_SHORT((s, p) -> decayed(s.decayedImpressions()[0], s, p, 0)),
+    DECAYED_IMPRESSIONS_MID((s, p) -> decayed(s.decayedImpressions()[1], s, p, 1)),
+    DECAYED_IMPRESSIONS_LONG((s, p) -> decayed(s.decayedImpressions()[2], s, p, 2)),
+    DECAYED_CLICKS_SHORT((s, p) -> decayed(s.decayedClicks()[0], s, p, 0)),
+    DECAYED_CLICKS_MID((s, p) -> decayed(s.decayedClicks()[1], s, p, 1)),
+    DECAYED_CLICKS_LONG((s, p) -> decayed(s.decayedClicks()[2], s, p, 2)),
+    SECONDS_SINCE_LAST((s, p) -> s.lastEventTime() == null ? Double.NaN
+        : p.seconds() - s.lastEventTime().getEpochSecond());
+
+    /** A feature's raw value for state {@code s} at the request, NaN for null. */
+    private interface Value {
+      double of(EntityState s, Prior p);
+    }
+
+    private final Value value;
+
+    EntityFeature(Value value) {
+      this.value = value;
+    }
 
     /** The feature's raw value for state {@code s} at the request, NaN for null. */
-    abstract double of(EntityState s, Prior p);
+    double of(EntityState s, Prior p) {
+      return value.of(s, p);
+    }
 
     /** The stored decayed count valued at t; 0 without a last event (the training side's coalesce). */
     private static double decayed(double stored, EntityState s, Prior p, int halfLife) {
