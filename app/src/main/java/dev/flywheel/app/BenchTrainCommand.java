@@ -6,6 +6,7 @@ import dev.flywheel.features.FeaturesJob;
 import dev.flywheel.features.FeaturesResult;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.SparkSessions;
 import dev.flywheel.lakehouse.TableCatalog;
@@ -22,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +79,11 @@ final class BenchTrainCommand implements Runnable {
     FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench-train"));
     TrainConfig config = Arguments.valid(spec,
         () -> TrainConfig.defaults(benchHome.models()).with(chosenLabel, true));
-    deleteRecursively(benchHome.root());
+    try {
+      LocalFiles.deleteTree(benchHome.root());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot empty the scratch catalog " + benchHome.root() + ": " + e.getMessage(), e);
+    }
     SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
     TableCatalog.ensureAll(spark, Tables.all());
     long started = System.nanoTime();
@@ -124,18 +128,5 @@ final class BenchTrainCommand implements Runnable {
         version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
         version.metrics().get("popularity.auc"), version.metrics().get("stack.log_loss")));
     BenchCommand.write(json, output != null ? output : flywheel.home().reports().resolve("bench-train.json"), out);
-  }
-
-  private static void deleteRecursively(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot empty the scratch catalog " + root + ": " + e.getMessage(), e);
-    }
   }
 }

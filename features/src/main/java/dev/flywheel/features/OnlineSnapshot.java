@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.TableCatalog;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
@@ -117,7 +118,7 @@ public final class OnlineSnapshot {
         Files.createFile(target);
       }
     }
-    deleteTree(parts);
+    LocalFiles.deleteTree(parts);
   }
 
   private static void removeOlderThanLast(Path online, int kept) throws IOException {
@@ -128,15 +129,7 @@ public final class OnlineSnapshot {
     snapshots.sort(Comparator.comparingLong(
         (Path p) -> Long.parseLong(p.getFileName().toString().substring(PREFIX.length()))).reversed());
     for (Path old : snapshots.subList(Math.min(kept, snapshots.size()), snapshots.size())) {
-      deleteTree(old);
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
+      LocalFiles.deleteTree(old);
     }
   }
 }
