@@ -94,9 +94,10 @@ final class DemoCommand implements Runnable {
     step(out, "lakehouse: create or migrate the catalog under " + home.root());
     InitCommand.initialize(flywheel).forEach(change -> out.println("   " + change.describe()));
     ModelRegistry registry = ModelRegistry.onDelta(spark, home.models());
-    if (!registry.list().isEmpty()) {
+    int existingVersions = registry.list().size();
+    if (existingVersions > 0) {
       throw new LakehouseException("The demo runs the loop from scratch, but " + home.root() + " already has "
-          + registry.list().size() + " model versions; use a fresh home, e.g. bin/flywheel --home /tmp/flywheel-demo demo");
+          + existingVersions + " model versions; use a fresh home, e.g. bin/flywheel --home /tmp/flywheel-demo demo");
     }
 
     step(out, "kafka: start a local single-node KRaft broker");
@@ -121,7 +122,7 @@ final class DemoCommand implements Runnable {
           simulate(out, roundStart, driftAt, server, impressions, broker.bootstrapServers(), home);
           ingestAndBuildFeatures(out, spark, broker, home);
           if (round < ROUNDS) {
-            train(out, spark, registry, home);
+            train(out, spark, home);
             out.println("   server now ranks with model " + awaitChampion(models, registry));
           }
         }
@@ -183,15 +184,15 @@ final class DemoCommand implements Runnable {
         defaults.sessionGap(), defaults.halfLives(), defaults.priorStrength(), defaults.hashBuckets());
   }
 
-  private static void train(PrintWriter out, SparkSession spark, ModelRegistry registry, FlywheelHome home) {
+  private static void train(PrintWriter out, SparkSession spark, FlywheelHome home) {
     long began = System.nanoTime();
     Optional<ModelVersion> trained = TrainJob.run(spark, TrainConfig.defaults(home.models())).version();
     if (trained.isEmpty()) {
       out.println("   train: no new training examples since the champion's window");
       return;
     }
-    ModelVersion version = registry.list().stream().filter(v -> v.version() == trained.get().version())
-        .findFirst().orElseThrow();
+    // The registry returns a promoted version as re-read after the promotion, so its status is current.
+    ModelVersion version = trained.get();
     out.println(String.format(Locale.ROOT, "   train: version %d (%s), holdout AUC %.4f (LR %.4f, XGBoost %.4f),"
             + " warm start %s; gate: %s%s", version.version(), version.status().stored(), version.metrics().get("auc"),
         version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"), version.warmStart(),
