@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Offline quality of the learners, time-forward: land MovieLens ratings (or contract events),"
         + " run the features job, train with --full, and report AUC and log loss of LR, XGBoost, their average,"
-        + " the stack and the popularity baseline; on a scratch catalog $FLYWHEEL_HOME/bench-train, emptied first.")
+        + " the stack and the popularity baseline; or, with --simulator, static vs incremental vs full retraining"
+        + " after a drift. On a scratch catalog $FLYWHEEL_HOME/bench-train, emptied first.")
 final class BenchTrainCommand implements Runnable {
   @ParentCommand
   BenchCommand parent;
@@ -59,7 +60,22 @@ final class BenchTrainCommand implements Runnable {
     @Option(names = "--events", paramLabel = "PATH",
         description = "Contract events as JSON Lines, e.g. the output of `flywheel simulate --output`.")
     String events;
+
+    @Option(names = "--simulator", description = "Retraining after a drift on simulated traffic: a static model"
+        + " trained before the drift, an incremental and a full retrain after it, all scored on the last day.")
+    boolean simulator;
   }
+
+  @Option(names = "--requests", defaultValue = "16000",
+      description = "With --simulator: ranking requests, about 12 events each (default: ${DEFAULT-VALUE}).")
+  long requests;
+
+  @Option(names = "--days", defaultValue = "8",
+      description = "With --simulator: days of traffic; the drift starts the second-to-last (default: ${DEFAULT-VALUE}).")
+  int days;
+
+  @Option(names = "--seed", defaultValue = "7", description = "With --simulator: the seed (default: ${DEFAULT-VALUE}).")
+  long seed;
 
   @Option(names = "--label", paramLabel = "clicked|positive",
       description = "Label (default: positive with --movielens, clicked with --events).")
@@ -71,21 +87,18 @@ final class BenchTrainCommand implements Runnable {
 
   @Override
   public void run() {
+    if (source.simulator) {
+      runOnSimulator();
+      return;
+    }
     if (source.movielens != null && !Files.isRegularFile(source.movielens.resolve("ratings.csv"))) {
       throw new ParameterException(spec.commandLine(), "No ratings.csv in " + source.movielens);
     }
     String chosenLabel = label != null ? label : source.movielens != null ? "positive" : "clicked";
-    Flywheel flywheel = parent.flywheel;
-    FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench-train"));
+    FlywheelHome benchHome = scratchHome();
     TrainConfig config = Arguments.valid(spec,
         () -> TrainConfig.defaults(benchHome.models()).with(chosenLabel, true));
-    try {
-      LocalFiles.deleteTree(benchHome.root());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot empty the scratch catalog " + benchHome.root() + ": " + e.getMessage(), e);
-    }
-    SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
-    TableCatalog.ensureAll(spark, Tables.all());
+    SparkSession spark = scratchCatalog(benchHome);
     long started = System.nanoTime();
     BronzeWrites.Landed landed = source.movielens != null ? MovieLensImport.run(spark, source.movielens)
         : Backfill.run(spark, new Backfill.Config(source.events));
@@ -127,6 +140,46 @@ final class BenchTrainCommand implements Runnable {
             + " popularity %.4f; log loss: stack %.4f", landed.validEvents(), features.examples(),
         version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
         version.metrics().get("popularity.auc"), version.metrics().get("stack.log_loss")));
-    BenchCommand.write(json, output != null ? output : flywheel.home().reports().resolve("bench-train.json"), out);
+    BenchCommand.write(json, output(), out);
+  }
+
+  private void runOnSimulator() {
+    DriftRetrainBench.Config config = Arguments.valid(spec, () -> new DriftRetrainBench.Config(requests, days, seed));
+    FlywheelHome benchHome = scratchHome();
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", "train");
+    json.put("at", Instant.now().toString());
+    json.putAll(DriftRetrainBench.run(scratchCatalog(benchHome), benchHome, config));
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("last day (after the drift), stack AUC: " + stackAuc(json, "static") + " static, "
+        + stackAuc(json, "incremental") + " incremental, " + stackAuc(json, "full") + " full; train seconds "
+        + json.get("train_seconds"));
+    BenchCommand.write(json, output(), out);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String stackAuc(Map<String, Object> json, String model) {
+    Map<String, Object> scores = (Map<String, Object>) ((Map<String, Object>) json.get("last_day")).get(model);
+    return String.format(Locale.ROOT, "%.4f", ((Map<String, Double>) scores.get("stack")).get("auc"));
+  }
+
+  private FlywheelHome scratchHome() {
+    return new FlywheelHome(parent.flywheel.home().root().resolve("bench-train"));
+  }
+
+  /** Empties the scratch catalog and opens the session on it with every table created. */
+  private SparkSession scratchCatalog(FlywheelHome benchHome) {
+    try {
+      LocalFiles.deleteTree(benchHome.root());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot empty the scratch catalog " + benchHome.root() + ": " + e.getMessage(), e);
+    }
+    SparkSession spark = SparkSessions.getOrCreate(benchHome, parent.flywheel.sparkConf);
+    TableCatalog.ensureAll(spark, Tables.all());
+    return spark;
+  }
+
+  private Path output() {
+    return output != null ? output : parent.flywheel.home().reports().resolve("bench-train.json");
   }
 }

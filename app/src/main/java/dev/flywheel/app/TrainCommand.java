@@ -5,7 +5,9 @@ import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,6 +54,11 @@ final class TrainCommand implements Runnable {
   @Option(names = "--max-depth", defaultValue = "4", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
   int maxDepth;
 
+  @Option(names = "--until", paramLabel = "INSTANT",
+      description = "Train as of a past time: only examples strictly before this ISO-8601 instant (e.g."
+          + " 2026-11-20T00:00:00Z) are used; recorded, so --reproduce respects it.")
+  Instant until;
+
   @Option(names = "--reproduce", paramLabel = "V",
       description = "Retrain registered version V from its record (input table versions by time travel, stored"
           + " params, its parent as champion), register nothing, and compare the metrics; fails if they differ.")
@@ -91,7 +98,7 @@ final class TrainCommand implements Runnable {
   private TrainConfig config() {
     try {
       return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-          rounds, maxDepth, flywheel.gpu, flywheel.home().models());
+          rounds, maxDepth, flywheel.gpu, flywheel.home().models(), Optional.ofNullable(until));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -1,7 +1,11 @@
 package dev.flywheel.training;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,10 +22,12 @@ import java.util.Set;
  * @param maxDepth XGBoost tree depth
  * @param gpu train XGBoost with device=cuda (needs XGBoost's GPU build on the cluster)
  * @param models folder under which each run's models are stored
+ * @param until when present, only examples strictly before this instant exist for the run: a backtest
+ *     "as of" a past time, and the way a benchmark keeps a later evaluation slice unseen
  */
 public record TrainConfig(String label, boolean full, double replayRatio, double validationFraction,
     double holdoutFraction, double aucEpsilon, double logLossDelta, int rounds, int maxDepth, boolean gpu,
-    Path models) {
+    Path models, Optional<Instant> until) {
 
   private static final Set<String> LABELS = Set.of("clicked", "positive");
 
@@ -36,6 +42,7 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
       throw new IllegalArgumentException("validation fraction " + validationFraction + " + holdout fraction "
           + holdoutFraction + " leave less than 10% to train on; lower them");
     }
+    until = until == null ? Optional.empty() : until;
     if (rounds < 1 || maxDepth < 1) {
       throw new IllegalArgumentException("rounds " + rounds + " and max depth " + maxDepth + " must be >= 1");
     }
@@ -43,24 +50,32 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
 
   /** Defaults: clicked, incremental with 20% replay, 15% validation, 15% holdout, epsilon 0.005, delta 0.01. */
   public static TrainConfig defaults(Path models) {
-    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, models);
+    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, models, Optional.empty());
   }
 
   /** A copy with another label and mode. */
   public TrainConfig with(String newLabel, boolean newFull) {
     return new TrainConfig(newLabel, newFull, replayRatio, validationFraction, holdoutFraction, aucEpsilon,
-        logLossDelta, rounds, maxDepth, gpu, models);
+        logLossDelta, rounds, maxDepth, gpu, models, until);
+  }
+
+  /** A copy that sees only the examples strictly before {@code bound}. */
+  public TrainConfig before(Instant bound) {
+    return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
+        rounds, maxDepth, gpu, models, Optional.of(bound));
   }
 
   /** The parameters as stored in the registry and the ledger. */
   public Map<String, String> asParams() {
-    return Map.ofEntries(Map.entry("label", label), Map.entry("full", String.valueOf(full)),
+    Map<String, String> params = new HashMap<>(Map.ofEntries(Map.entry("label", label), Map.entry("full", String.valueOf(full)),
         Map.entry("replay_ratio", String.valueOf(replayRatio)),
         Map.entry("validation_fraction", String.valueOf(validationFraction)),
         Map.entry("holdout_fraction", String.valueOf(holdoutFraction)),
         Map.entry("auc_epsilon", String.valueOf(aucEpsilon)), Map.entry("log_loss_delta", String.valueOf(logLossDelta)),
         Map.entry("rounds", String.valueOf(rounds)), Map.entry("max_depth", String.valueOf(maxDepth)),
-        Map.entry("gpu", String.valueOf(gpu)));
+        Map.entry("gpu", String.valueOf(gpu))));
+    until.ifPresent(bound -> params.put("until", bound.toString()));
+    return Map.copyOf(params);
   }
 
   /**
@@ -74,8 +89,9 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
           Double.parseDouble(required(params, "replay_ratio")), Double.parseDouble(required(params, "validation_fraction")),
           Double.parseDouble(required(params, "holdout_fraction")), Double.parseDouble(required(params, "auc_epsilon")),
           Double.parseDouble(required(params, "log_loss_delta")), Integer.parseInt(required(params, "rounds")),
-          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")), models);
-    } catch (NumberFormatException e) {
+          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")), models,
+          Optional.ofNullable(params.get("until")).map(Instant::parse));
+    } catch (NumberFormatException | DateTimeParseException e) {
       throw new IllegalArgumentException("stored training parameters " + params + " are malformed: " + e.getMessage(), e);
     }
   }

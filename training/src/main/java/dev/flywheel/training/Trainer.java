@@ -198,14 +198,19 @@ public final class Trainer {
     return card;
   }
 
-  /** The examples since the champion's window plus a replay sample of the older ones, or all with --full. */
+  /**
+   * The examples since the champion's window plus a replay sample of the older ones, or all with --full;
+   * only those before the configured bound, if any.
+   */
   static Dataset<Row> select(Dataset<Row> examples, Optional<ModelVersion> champion, TrainConfig config) {
+    Dataset<Row> existing = config.until()
+        .map(bound -> examples.where(col("event_time").lt(lit(Timestamp.from(bound))))).orElse(examples);
     if (config.full() || champion.isEmpty() || champion.get().trainTo() == null) {
-      return examples;
+      return existing;
     }
     Column end = lit(Timestamp.from(champion.get().trainTo()));
-    return examples.where(col("event_time").gt(end))
-        .unionByName(examples.where(col("event_time").leq(end)).sample(config.replayRatio(), 17));
+    return existing.where(col("event_time").gt(end))
+        .unionByName(existing.where(col("event_time").leq(end)).sample(config.replayRatio(), 17));
   }
 
   /** Label as 0/1 double, event time as epoch seconds {@code t}, and the raw feature columns as doubles. */

@@ -1,0 +1,153 @@
+package dev.flywheel.app;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.flywheel.features.FeatureConfig;
+import dev.flywheel.features.FeatureTables;
+import dev.flywheel.features.FeaturesJob;
+import dev.flywheel.features.FeaturesResult;
+import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.lakehouse.ReadMode;
+import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.pipelines.ingest.Backfill;
+import dev.flywheel.pipelines.ingest.BronzeWrites;
+import dev.flywheel.pipelines.simulate.EventSink;
+import dev.flywheel.pipelines.simulate.EventSinks;
+import dev.flywheel.pipelines.simulate.SimulationConfig;
+import dev.flywheel.pipelines.simulate.TrafficSimulator;
+import dev.flywheel.training.Metrics;
+import dev.flywheel.training.ModelVersion;
+import dev.flywheel.training.TrainConfig;
+import dev.flywheel.training.TrainJob;
+import dev.flywheel.training.Trainer;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The simulator half of {@code bench train}: retraining after a preference drift. Simulated days of
+ * randomly ranked traffic (so the logged clicks are unbiased) with a drift at the start of the
+ * second-to-last day, and the settle delay of traffic after them, are landed and featurized once. Then, with the last day held out from every run
+ * ({@link TrainConfig#before}):
+ * <ol>
+ *   <li>the static model: {@code --full} on the days before the drift, promoted;
+ *   <li>the incremental retrain: the drift day plus the replay sample, warm-started from the static model;
+ *   <li>the full retrain: every day before the last, cold.
+ * </ol>
+ * All three are scored on the last day, the future of everything any of them saw.
+ */
+final class DriftRetrainBench {
+  /**
+   * What to simulate.
+   *
+   * @param requests ranking requests over the whole span, about 12 events each
+   * @param days days of traffic, at least 3 (before the drift, the drift day, the evaluation day)
+   * @param seed the simulation's seed
+   */
+  record Config(long requests, int days, long seed) {
+    Config {
+      if (requests < 1000) {
+        throw new IllegalArgumentException("--requests must be at least 1000 for a meaningful AUC, got " + requests);
+      }
+      if (days < 3) {
+        throw new IllegalArgumentException("--days must be at least 3 (history, drift day, evaluation day), got "
+            + days);
+      }
+    }
+  }
+
+  private DriftRetrainBench() {}
+
+  /** Runs the benchmark on the scratch catalog of {@code benchHome} (already empty) and returns its JSON result. */
+  static Map<String, Object> run(SparkSession spark, FlywheelHome benchHome, Config config) {
+    FeatureConfig featureConfig = FeatureConfig.defaults();
+    // Traffic goes on for the settle delay after the evaluation day, so the gold frontier passes its end.
+    Duration settle = Duration.ofDays(featureConfig.settleDelay().toDays() + 1);
+    Duration evaluated = Duration.ofDays(config.days());
+    double rate = config.requests() / (double) evaluated.toSeconds();
+    long requests = config.requests() + Math.round(rate * settle.toSeconds());
+    Instant start = SimulationConfig.defaultStart(requests, rate, LocalDate.now(ZoneOffset.UTC));
+    Instant driftAt = start.plus(Duration.ofDays(config.days() - 2L));
+    Instant evaluationFrom = driftAt.plus(Duration.ofDays(1));
+    Instant evaluationUntil = evaluationFrom.plus(Duration.ofDays(1));
+    SimulationConfig simulation = SimulationConfig.of(500, 300, requests, config.seed(), start, rate, driftAt, 0);
+    Path events = benchHome.root().resolve("simulated-events.jsonl");
+    TrafficSimulator simulator = new TrafficSimulator(simulation);
+    try (EventSink sink = EventSinks.jsonLines(events)) {
+      simulator.run(simulator.randomRanker(), sink);
+    }
+
+    long began = System.nanoTime();
+    BronzeWrites.Landed landed = Backfill.run(spark, new Backfill.Config(events.toString()));
+    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), featureConfig, ReadMode.FULL);
+    double featuresSeconds = seconds(began);
+
+    TrainConfig defaults = TrainConfig.defaults(benchHome.models());
+    Timed staticModel = train(spark, defaults.with("clicked", true).before(driftAt));
+    Timed incremental = train(spark, defaults.before(evaluationFrom));
+    Timed full = train(spark, defaults.with("clicked", true).before(evaluationFrom));
+
+    Dataset<Row> lastDay = spark.table(Tables.TRAINING_EXAMPLES.qualifiedName())
+        .where(col("event_time").geq(lit(Timestamp.from(evaluationFrom)))
+            .and(col("event_time").lt(lit(Timestamp.from(evaluationUntil)))));
+    Map<String, Object> evaluation = new LinkedHashMap<>();
+    evaluation.put("static", evaluate(lastDay, staticModel));
+    evaluation.put("incremental", evaluate(lastDay, incremental));
+    evaluation.put("full", evaluate(lastDay, full));
+
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("simulation", Map.of("requests", config.requests(), "days", config.days(), "seed", config.seed(),
+        "ranking", "random", "drift_at", driftAt.toString(), "evaluation_from", evaluationFrom.toString(),
+        "settle_requests", requests - config.requests()));
+    json.put("events", landed.validEvents());
+    json.put("training_examples", features.examples());
+    json.put("land_and_features_seconds", featuresSeconds);
+    json.put("protocol", "static = --full before the drift; incremental = the drift day + replay, warm-started from"
+        + " static; full = --full on every day before the last; all scored on the last day");
+    json.put("versions", Map.of("static", staticModel.version().version(), "incremental",
+        incremental.version().version(), "full", full.version().version()));
+    json.put("train_seconds", Map.of("static", staticModel.seconds(), "incremental", incremental.seconds(),
+        "full", full.seconds()));
+    json.put("warm_start", incremental.version().warmStart());
+    json.put("last_day", evaluation);
+    return json;
+  }
+
+  /** One training run and its wall-clock time. */
+  private record Timed(ModelVersion version, double seconds) {}
+
+  private static Timed train(SparkSession spark, TrainConfig config) {
+    long began = System.nanoTime();
+    ModelVersion version = TrainJob.run(spark, config).version().orElseThrow(() -> new LakehouseException(
+        "The training run before " + config.until().orElseThrow() + " found no examples; simulate more requests"));
+    return new Timed(version, seconds(began));
+  }
+
+  /** AUC and log loss on {@code examples} of the version's stack and of each of its learners. */
+  private static Map<String, Object> evaluate(Dataset<Row> examples, Timed trained) {
+    Dataset<Row> scored = Trainer.score(examples, trained.version()).cache();
+    Map<String, Object> byScore = new LinkedHashMap<>();
+    Arrays.stream(scored.columns()).filter(column -> column.startsWith("p_")).forEach(column -> {
+      Map<String, Double> metrics = Metrics.of(scored, column);
+      byScore.put(column.substring(2), Map.of("auc", metrics.get("auc"), "log_loss", metrics.get("log_loss")));
+    });
+    byScore.put("examples", scored.count());
+    scored.unpersist();
+    return byScore;
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+}
