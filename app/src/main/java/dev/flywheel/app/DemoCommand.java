@@ -156,6 +156,7 @@ final class DemoCommand implements Runnable {
     simulator.truth().write(home.reports().resolve("demo-simulation.truth.json"));
     out.println(String.format(Locale.ROOT, "   %d feedback events and %d invalid records from the simulator,"
         + " impressions from the server: %s%s", summary.total(), summary.invalid(), impressions.counts(), took(began)));
+    out.println("   " + summary.expected().describe());
   }
 
   private static void ingestAndBuildFeatures(PrintWriter out, SparkSession spark, KafkaBroker broker,

@@ -126,11 +126,11 @@ final class SimulateCommand implements Runnable {
     simulator.truth().write(truthFile);
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "Simulated %d requests: %d events (%s) and %d invalid records, %s to %s, in %.1f s (%.0f records/s)%n"
-            + "  to %s%n  truth in %s",
+            + "  %s%n  to %s%n  truth in %s",
         summary.requests(), summary.total(), summary.events().entrySet().stream()
             .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")), summary.invalid(),
         summary.firstRequest(), summary.lastEvent(), summary.elapsed().toMillis() / 1000.0, summary.perSecond(),
-        target, truthFile));
+        summary.expected().describe(), target, truthFile));
   }
 
   private Path defaultTruth() {

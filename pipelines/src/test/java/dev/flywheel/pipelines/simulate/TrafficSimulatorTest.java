@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,6 +96,23 @@ class TrafficSimulatorTest {
     }
     System.out.printf("simulated %d events in %d ms (%.0f events/s)%n", largeSummary.total(),
         largeSummary.elapsed().toMillis(), largeSummary.perSecond());
+  }
+
+  @Test
+  void expectedClicksPutRandomRankingBelowTheOracleWhichATruthRankerReaches() {
+    TrafficSimulator.ExpectedClicks random = largeSummary.expected();
+    assertEquals(150_000, random.impressions());
+    assertEquals(random.randomCtr(), random.servedCtr(), 0.05 * random.randomCtr(),
+        "a random ranker is served at random ranking's expectation");
+    assertTrue(random.oracleCtr() > 1.2 * random.servedCtr(), "the truth's order lifts the expected CTR: " + random);
+
+    TrafficSimulator simulator = new TrafficSimulator(config(7, 2000, null, 0));
+    Ranker oracle = request -> new Ranker.Ranking(request.candidates().stream()
+        .sorted(Comparator.comparingDouble(item -> -simulator.truth().affinity(request.userId(), item,
+            request.time()))).toList(), "oracle", request.requestId());
+    TrafficSimulator.ExpectedClicks ranked = simulator.run(oracle, new Collecting()).expected();
+    assertEquals(ranked.oracle(), ranked.served(), 1e-9, "ranking by the truth is the oracle");
+    assertTrue(ranked.served() > 1.2 * ranked.random(), ranked.toString());
   }
 
   @Test
