@@ -17,6 +17,8 @@ import dev.flywheel.serving.rank.ModelWatcher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,6 +81,10 @@ final class BenchCommand implements Runnable {
         description = "Records per micro-batch for both ingests (default: ${DEFAULT-VALUE}).")
     long maxOffsetsPerTrigger;
 
+    @Option(names = "--latency-seconds", defaultValue = "60",
+        description = "How long the continuous ingest is fed at half the measured rate (default: ${DEFAULT-VALUE}).")
+    long latencySeconds;
+
     @Option(names = "--port", defaultValue = "9192", description = "Port of the benchmark's broker (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -90,6 +97,9 @@ final class BenchCommand implements Runnable {
       if (events < 1000) {
         throw new ParameterException(spec.commandLine(), "--events must be at least 1000");
       }
+      if (latencySeconds < 10) {
+        throw new ParameterException(spec.commandLine(), "--latency-seconds must be at least 10 (two 5 s triggers)");
+      }
       Flywheel flywheel = parent.flywheel;
       FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench"));
       SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
@@ -98,7 +108,8 @@ final class BenchCommand implements Runnable {
       broker.start();
       IngestBenchmark.Result result;
       try {
-        result = IngestBenchmark.run(spark, benchHome, broker, events, maxOffsetsPerTrigger);
+        result = IngestBenchmark.run(spark, benchHome, broker, events, maxOffsetsPerTrigger,
+            Duration.ofSeconds(latencySeconds));
       } finally {
         broker.stop();
       }
@@ -133,7 +144,8 @@ final class BenchCommand implements Runnable {
 
   @Command(name = "serve", mixinStandardHelpOptions = true,
       description = "Latency percentiles and throughput of POST /v1/rank at a target rate (open loop, 100 candidates"
-          + " per request), against a server started in this process on $FLYWHEEL_HOME's champion, or --url.")
+          + " per request), against a server started in this process on $FLYWHEEL_HOME's champion, or --url; the"
+          + " load generator runs in a JVM of its own.")
   static final class Serve implements Runnable {
     @ParentCommand
     BenchCommand parent;
@@ -157,6 +169,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--items", defaultValue = "10000", description = "Item ids drawn from (default: ${DEFAULT-VALUE}).")
     int items;
 
+    @Option(names = "--threads", paramLabel = "N",
+        description = "Request handler threads of the in-process server (default: serve's default).")
+    Integer threads;
+
     @Option(names = "--url", paramLabel = "URL",
         description = "Rank endpoint of a running server (default: start one here, impressions off).")
     URI url;
@@ -169,17 +185,21 @@ final class BenchCommand implements Runnable {
     public void run() {
       ServeLoad.Config load = Arguments.valid(spec, () -> new ServeLoad.Config(rate, Duration.ofSeconds(seconds),
           Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1));
+      ServerConfig defaults = ServerConfig.defaults(0);
+      ServerConfig serverConfig = Arguments.valid(spec, () -> new ServerConfig(defaults.host(), defaults.port(),
+          threads != null ? threads : defaults.threads(), defaults.maxCandidates(), defaults.maxBodyBytes(),
+          defaults.pollInterval()));
       Flywheel flywheel = parent.flywheel;
       ModelWatcher models = null;
       RankServer server = null;
       if (url == null) {
         models = ModelWatcher.forHome(flywheel.home().root());
         models.start(Duration.ofSeconds(1));
-        server = RankServer.start(ServerConfig.defaults(0), models, ImpressionLog.disabled());
+        server = RankServer.start(serverConfig, models, ImpressionLog.disabled());
       }
       ServeLoad.Result result;
       try {
-        result = ServeLoad.run(server != null ? server.rankUrl() : url, load);
+        result = ServeLoad.runInChildJvm(server != null ? server.rankUrl() : url, load);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while benchmarking", e);
@@ -194,6 +214,9 @@ final class BenchCommand implements Runnable {
       json.put("at", Instant.now().toString());
       json.put("cores", Runtime.getRuntime().availableProcessors());
       json.put("server", url == null ? "in-process, impressions off" : url.toString());
+      json.put("server_jvm", serverJvm());
+      json.put("server_threads", server == null ? null : server.threads());
+      json.put("load_generator", "child JVM " + String.join(" ", ServeLoad.CHILD_JVM_OPTIONS));
       json.put("model_version", models == null ? null : models.current().modelVersion());
       json.put("target_rate_per_second", rate);
       json.put("candidates", candidates);
@@ -213,6 +236,13 @@ final class BenchCommand implements Runnable {
               + " p99 %.2f ms (target < 10 ms)", result.ok(), result.sent(), result.throughput(), rate,
           result.p50Millis(), result.p99Millis()));
       write(json, output != null ? output : flywheel.home().reports().resolve("bench-serve.json"), out);
+    }
+
+    /** The collectors and maximum heap of this JVM (the in-process server's): the tail depends on them. */
+    private static String serverJvm() {
+      return ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
+          .collect(Collectors.joining(", ")) + "; max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+          + " MiB";
     }
   }
 }

@@ -39,7 +39,7 @@ final class ServeCommand implements Runnable {
       description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
-  @Option(names = "--threads", description = "Request handler threads (default: 2 per core, at least 4).")
+  @Option(names = "--threads", description = "Request handler threads (default: one per core, at least 2).")
   Integer threads;
 
   @Option(names = "--max-candidates", defaultValue = "" + ServerConfig.DEFAULT_MAX_CANDIDATES,

@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Serving and the simulator against a real broker: {@code flywheel serve} ranks the simulator's
  * requests with the champion and logs the impressions, the simulator ({@code --ranker-logs-impressions})
  * sends only the feedback, and the validated ingest lands both in bronze with nothing quarantined: the
- * server's impressions carry the champion's version, and every click answers one of them.
+ * server's impressions carry the champion's version, and every click answers one of them. The features
+ * job then carries that version into {@code silver.impressions}, where online metrics per model version
+ * are computed.
  */
 class ServeImpressionsIT {
   private static final String TOPIC = "feedback.events";
@@ -69,7 +71,7 @@ class ServeImpressionsIT {
   }
 
   @Test
-  void impressionsLoggedByTheServerPassValidationAndCarryTheChampionsVersionIntoBronze() throws Exception {
+  void impressionsLoggedByTheServerPassValidationAndCarryTheChampionsVersionIntoBronzeAndSilver() throws Exception {
     Path home = dir.resolve("home");
     Path log = dir.resolve("logs/cli.log");
     Path serveLog = dir.resolve("logs/serve.log");
@@ -111,6 +113,15 @@ class ServeImpressionsIT {
       assertTrue(clicks.count() > 0, "the simulated users clicked");
       assertEquals(0, clicks.join(impressions, new String[] {"request_id", "item_id"}, "left_anti").count(),
           "every click answers an impression the server logged");
+
+      assertEquals(0, ChildJvm.startCli(home, log, "features").waitFor(), Files.readString(log));
+      Dataset<Row> silver = SharedSpark.session().read().format("delta")
+          .load(home.resolve("warehouse/silver.db/impressions").toString());
+      assertEquals(REQUESTS * CANDIDATES, silver.count(), "silver impressions, one per ranked item");
+      assertEquals(0, silver.join(impressions, new String[] {"event_id", "model_version"}, "left_anti").count(),
+          "every silver impression keeps the version the server logged with it");
+      assertEquals(List.of("3"), silver.select("model_version").distinct().as(Encoders.STRING()).collectAsList());
+      assertTrue(silver.where(col("clicked")).count() > 0, "the clicks were attributed to the served impressions");
     } finally {
       if (server != null) {
         server.destroyForcibly();

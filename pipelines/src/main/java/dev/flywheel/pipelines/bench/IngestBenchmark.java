@@ -73,9 +73,12 @@ public final class IngestBenchmark {
   public record Latency(double ratePerSecond, long triggerSeconds, long batches, long medianBatchP99Millis,
       long worstBatchP99Millis) {}
 
-  /** Fills a fresh topic with {@code events} records, then times both ingests of it. */
+  /**
+   * Fills a fresh topic with {@code events} records, times both ingests of it, then measures the
+   * latency of a continuous ingest fed at half the measured rate for {@code latencyPeriod}.
+   */
   public static Result run(SparkSession spark, FlywheelHome home, KafkaBroker broker, long events,
-      long maxOffsetsPerTrigger) {
+      long maxOffsetsPerTrigger, Duration latencyPeriod) {
     String topic = "bench-" + Instant.now().toEpochMilli();
     broker.ensureTopic(topic, 2);
     long start = System.nanoTime();
@@ -94,7 +97,7 @@ public final class IngestBenchmark {
         StreamingIngest.Config.defaultCheckpoint(home, topic)));
     double flywheelSeconds = seconds(start);
     Latency latency = latencyAtRate(spark, home, broker, events / flywheelSeconds / 2, Duration.ofSeconds(5),
-        Duration.ofSeconds(60));
+        latencyPeriod);
     return new Result(events, produceSeconds, bareSeconds, flywheelSeconds, run.rowsOut(), latency);
   }
 

@@ -63,6 +63,8 @@ public final class FeedbackValidation {
     }
   }
 
+  /** The record decoded as UTF-8 text: what quarantine stores as {@code raw}. */
+  public static final String RAW_TEXT = "_text";
   private static final String CORRUPT = "_corrupt_record";
   private static final List<String> FIELDS = List.of("event_id", "event_type", "event_time", "user_id", "item_id",
       "request_id", "surface", "query", "position", "model_version", "value", "context", "schema_version");
@@ -98,8 +100,8 @@ public final class FeedbackValidation {
   public static Dataset<Row> validate(Dataset<Row> raw) {
     Column text = decode(col("payload"), "UTF-8");
     Dataset<Row> parsed = raw
-        .withColumn("_text", text)
-        .withColumn("_json", from_json(col("_text"), TEXT_FIELDS, Map.of("mode", "PERMISSIVE")));
+        .withColumn(RAW_TEXT, text)
+        .withColumn("_json", from_json(col(RAW_TEXT), TEXT_FIELDS, Map.of("mode", "PERMISSIVE")));
 
     Column eventTime = when(text("event_time").rlike(ISO_TIME_WITH_ZONE), text("event_time").cast("timestamp"));
     Column position = when(text("position").rlike(INTEGER), text("position").cast("int"));
@@ -109,14 +111,14 @@ public final class FeedbackValidation {
     Column eventType = text("event_type");
 
     List<Check> checks = new ArrayList<>();
-    checks.add(new Check(Reason.EMPTY, col("payload").isNull().or(length(trim(col("_text"))).equalTo(0)),
+    checks.add(new Check(Reason.EMPTY, col("payload").isNull().or(length(trim(col(RAW_TEXT))).equalTo(0)),
         lit("record has no content")));
     checks.add(new Check(Reason.TOO_LARGE, octet_length(col("payload")).gt(MAX_RECORD_BYTES),
         concat(lit("record has "), octet_length(col("payload")).cast("string"),
             lit(" bytes, more than " + MAX_RECORD_BYTES))));
-    checks.add(new Check(Reason.NOT_UTF8, encode(col("_text"), "UTF-8").notEqual(col("payload")),
+    checks.add(new Check(Reason.NOT_UTF8, encode(col(RAW_TEXT), "UTF-8").notEqual(col("payload")),
         lit("record is not valid UTF-8")));
-    checks.add(new Check(Reason.NOT_JSON_OBJECT, not(col("_text").rlike("^\\s*\\{")),
+    checks.add(new Check(Reason.NOT_JSON_OBJECT, not(col(RAW_TEXT).rlike("^\\s*\\{")),
         lit("record is not a JSON object")));
     checks.add(new Check(Reason.MALFORMED_JSON, col("_json").isNull().or(text(CORRUPT).isNotNull()),
         lit("record is not well-formed JSON")));
@@ -221,7 +223,7 @@ public final class FeedbackValidation {
   public static Dataset<Row> quarantineRecords(Dataset<Row> validated) {
     return validated.where(not(IS_VALID)).select(
         QUARANTINE_ID.as("quarantine_id"),
-        col("_text").as("raw"),
+        col(RAW_TEXT).as("raw"),
         col("reason"),
         col("detail"),
         col("event_id"),

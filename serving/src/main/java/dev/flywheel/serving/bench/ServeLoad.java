@@ -1,13 +1,19 @@
 package dev.flywheel.serving.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flywheel.serving.http.ServerMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -21,9 +27,17 @@ import java.util.concurrent.locks.LockSupport;
  * fixed rate whatever the server's latency, each with {@code candidates} distinct item ids of a pool
  * and a random user, and each latency is measured from the moment the request was due, so a server
  * that falls behind shows it in the percentiles (no coordinated omission). Requests of the warm-up are
- * sent but not measured. One instance per run.
+ * sent but not measured. {@link #runInChildJvm} runs it in a JVM of its own, so the generator's threads
+ * and garbage collections do not share a heap with the server it measures.
  */
 public final class ServeLoad {
+  /**
+   * The generator's JVM: a small heap and the serial collector (its few, short young collections keep
+   * off the server's cores, where a concurrent collector would run threads beside the server's).
+   */
+  public static final List<String> CHILD_JVM_OPTIONS = List.of("-Xms256m", "-Xmx256m", "-XX:+UseSerialGC");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /**
    * What to send.
    *
@@ -79,6 +93,58 @@ public final class ServeLoad {
   private ServeLoad() {}
 
   /**
+   * {@link #run} in a child {@code java} on this JVM's classpath ({@link #CHILD_JVM_OPTIONS}), its
+   * diagnostics on this process's standard error.
+   *
+   * @throws IllegalStateException if the child fails or prints no result
+   */
+  public static Result runInChildJvm(URI url, Config config) throws InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(CHILD_JVM_OPTIONS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServeLoad.class.getName(), url.toString(),
+        Double.toString(config.ratePerSecond()), Long.toString(config.duration().toMillis()),
+        Long.toString(config.warmup().toMillis()), Integer.toString(config.candidates()),
+        Integer.toString(config.items()), Integer.toString(config.users()), Long.toString(config.seed())));
+    Process child;
+    try {
+      child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start the load generator's JVM: " + e.getMessage(), e);
+    }
+    try {
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      int exit = child.waitFor();
+      if (exit != 0 || output.isEmpty()) {
+        throw new IllegalStateException("The load generator's JVM exited with " + exit + " and printed '" + output
+            + "'; its errors are above");
+      }
+      return JSON.readValue(output.substring(output.lastIndexOf('\n') + 1), Result.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the load generator's result: " + e.getMessage(), e);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /**
+   * The child JVM of {@link #runInChildJvm}: {@code <url> <rate> <duration ms> <warmup ms> <candidates>
+   * <items> <users> <seed>}; prints the {@link Result} as one line of JSON.
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 8) {
+      System.err.println("usage: ServeLoad <url> <rate> <duration-ms> <warmup-ms> <candidates> <items> <users> <seed>");
+      System.exit(2);
+    }
+    // Ends with the benchmark that started it, should that one be killed.
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(3)));
+    Config config = new Config(Double.parseDouble(args[1]), Duration.ofMillis(Long.parseLong(args[2])),
+        Duration.ofMillis(Long.parseLong(args[3])), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+        Integer.parseInt(args[6]), Long.parseLong(args[7]));
+    System.out.println(JSON.writeValueAsString(run(URI.create(args[0]), config)));
+  }
+
+  /**
    * Sends the load of {@code config} to the rank endpoint {@code url} and waits for every answer (at most
    * 30 s after the last request).
    */
@@ -99,12 +165,13 @@ public final class ServeLoad {
     AtomicLong lastAnswer = new AtomicLong();
     CountDownLatch answered = new CountDownLatch(measured);
     SplittableRandom random = new SplittableRandom(config.seed());
+    boolean[] taken = new boolean[config.items()];
     long start = System.nanoTime();
     long measureFrom = start + warmupRequests * period;
     try {
       for (long i = 0; i < warmupRequests + measured; i++) {
         long due = start + i * period;
-        byte[] body = body(config, random, i);
+        byte[] body = body(config, random, i, taken);
         long wait = due - System.nanoTime();
         if (wait > 0) {
           LockSupport.parkNanos(wait);
@@ -136,20 +203,25 @@ public final class ServeLoad {
         ServerMetrics.percentile(ok, 0.95), ServerMetrics.percentile(ok, 0.99), ok.length == 0 ? 0 : ok[ok.length - 1] / 1e6);
   }
 
-  private static byte[] body(Config config, SplittableRandom random, long number) {
+  /** A request body; {@code taken} is all false on entry and on return (one array for every request). */
+  private static byte[] body(Config config, SplittableRandom random, long number, boolean[] taken) {
     StringBuilder json = new StringBuilder(32 + 12 * config.candidates());
     json.append("{\"request_id\":\"bench-").append(number).append("\",\"user_id\":\"u-")
         .append(random.nextInt(config.users())).append("\",\"surface\":\"recommendation\",\"candidates\":[");
     int first = random.nextInt(config.items());
     int step = 1 + random.nextInt(Math.max(1, config.items() / config.candidates()));
-    boolean[] taken = new boolean[config.items()];
+    int[] chosen = new int[config.candidates()];
     int written = 0;
     for (int k = first; written < config.candidates(); k = (k + step) % config.items()) {
       while (taken[k]) {
         k = (k + 1) % config.items();
       }
       taken[k] = true;
+      chosen[written] = k;
       json.append(written++ == 0 ? "\"i-" : ",\"i-").append(k).append('"');
+    }
+    for (int k : chosen) {
+      taken[k] = false;
     }
     return json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
   }

@@ -114,6 +114,11 @@ public final class RankServer implements AutoCloseable {
     return URI.create("http://" + config.host() + ":" + port() + "/v1/rank");
   }
 
+  /** Request handler threads. */
+  public int threads() {
+    return config.threads();
+  }
+
   /** The request counters and latency window. */
   public ServerMetrics metrics() {
     return metrics;

@@ -38,9 +38,12 @@ public record ServerConfig(String host, int port, int threads, int maxCandidates
         + pollInterval.toMillis());
   }
 
-  /** Defaults on {@code port}: loopback, 2 threads per core (at least 4), 500 candidates, 256 KiB, poll every 1 s. */
+  /**
+   * Defaults on {@code port}: loopback, one handler thread per core (at least 2: ranking is CPU-bound
+   * and never waits, so more threads than cores only take turns), 500 candidates, 256 KiB, poll every 1 s.
+   */
   public static ServerConfig defaults(int port) {
-    return new ServerConfig(DEFAULT_HOST, port, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+    return new ServerConfig(DEFAULT_HOST, port, Math.max(2, Runtime.getRuntime().availableProcessors()),
         DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(1));
   }
 
