@@ -27,7 +27,7 @@ final class Examples {
   private Examples() {}
 
   /**
-   * Impressions one minute apart, 10 per request, by 200 users with hashed ids as the features job
+   * Impressions one minute apart, 10 per request, by 50 users with hashed ids as the features job
    * hashes them (every item id is new): the click probability rises with the item's CTR feature and
    * falls with the position; the item's click count (popularity) is noise.
    */
@@ -35,7 +35,7 @@ final class Examples {
     Dataset<Row> rows = spark.range(from, to, 1, 2)
         .withColumn("request_id", concat(lit("r"), floor(col("id").divide(10)).cast("string")))
         .withColumn("item_id", concat(lit("i"), col("id").cast("string")))
-        .withColumn("user_id", concat(lit("u"), floor(rand(seed + 4).multiply(200)).cast("string")))
+        .withColumn("user_id", concat(lit("u"), floor(rand(seed + 4).multiply(50)).cast("string")))
         .withColumn("user_bucket", pmod(xxhash64(col("user_id")), lit(BundleFeatureConfig.DEFAULT.hashBuckets())))
         .withColumn("item_bucket", pmod(xxhash64(col("item_id")), lit(BundleFeatureConfig.DEFAULT.hashBuckets())))
         .withColumn("event_time", timestamp_seconds(col("id").multiply(60).plus(START)))

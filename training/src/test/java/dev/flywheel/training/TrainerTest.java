@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flywheel.lakehouse.SharedSpark;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.TableSpec;
@@ -105,6 +106,11 @@ class TrainerTest {
     for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "fm.json", "stack.json", "model-card.json")) {
       assertTrue(Files.isRegularFile(Path.of(v1.artifactLocation(), "bundle", file)), file);
     }
+    // The fixture's users have about 40 training examples each, its items one: the bundle parity above
+    // covered known user buckets and unknown item buckets.
+    JsonNode fm = Json.read(Path.of(v1.artifactLocation(), "bundle", "fm.json"));
+    assertEquals(50, fm.path("users").path("buckets").size(), fm.path("users").toString());
+    assertEquals(0, fm.path("items").path("buckets").size());
 
     Dataset<Row> failing = examples(3000, 4500, 2)
         .withColumn("clicked", when(col("position").equalTo(9), raise_error(lit("trainer killed")))
