@@ -126,7 +126,7 @@ final class BenchTrainCommand implements Runnable {
     json.put("train_window", Map.of("from", String.valueOf(version.trainFrom()), "to",
         String.valueOf(version.trainTo())));
     Map<String, Object> holdout = new LinkedHashMap<>();
-    for (String learner : List.of("lr", "xgboost", "average", "stack")) {
+    for (String learner : List.of("lr", "xgboost", "fm", "average", "stack")) {
       holdout.put(learner, Map.of("auc", version.metrics().get(learner + ".auc"),
           "log_loss", version.metrics().get(learner + ".log_loss")));
     }

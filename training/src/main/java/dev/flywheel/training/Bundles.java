@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 
 /**
@@ -21,6 +23,7 @@ final class Bundles {
   static final String MANIFEST = "manifest.json";
   static final String LR = "lr.json";
   static final String XGBOOST = "xgboost.json";
+  static final String FM = "fm.json";
   static final String STACK = "stack.json";
   static final String CARD = "model-card.json";
 
@@ -34,16 +37,22 @@ final class Bundles {
   /** Writes the bundle; the manifest last, so a folder with a manifest is complete. */
   static void write(Path bundle, String label, Normalization normalization, BundleFeatureConfig featureConfig,
       Learners learners, Map<String, Object> card) {
-    Json.writeAtomically(bundle.resolve(LR), Map.of("intercept", learners.lr().intercept(),
-        "coefficients", learners.lr().coefficients().toArray()));
+    BaseLearners base = learners.base();
+    Json.writeAtomically(bundle.resolve(LR), Map.of("intercept", base.lr().intercept(),
+        "coefficients", base.lr().coefficients().toArray()));
     try {
-      learners.xgboost().saveModel(bundle.resolve(XGBOOST).toString());
+      base.xgboost().saveModel(bundle.resolve(XGBOOST).toString());
     } catch (XGBoostError e) {
       throw new LakehouseException("Cannot save the XGBoost booster to " + bundle.resolve(XGBOOST) + ": "
           + e.getMessage(), e);
     }
+    Map<String, String> files = new LinkedHashMap<>(Map.of(Trainer.LR, LR, Trainer.XGBOOST, XGBOOST));
+    base.fm().ifPresent(fm -> {
+      Json.writeAtomically(bundle.resolve(FM), Fm.asBundle(fm));
+      files.put(Trainer.FM, FM);
+    });
     Json.writeAtomically(bundle.resolve(STACK), Map.of("intercept", learners.stack().intercept(),
-        "coefficients", learners.stack().coefficients().toArray(), "inputs", List.of("logit_lr", "logit_xgboost")));
+        "coefficients", learners.stack().coefficients().toArray(), "inputs", base.stackInputs()));
     Json.writeAtomically(bundle.resolve(CARD), card);
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("format", FORMAT);
@@ -52,7 +61,8 @@ final class Bundles {
     manifest.put("normalization", normalization.asManifest());
     manifest.put("missing_value", Normalization.MISSING_VALUE);
     manifest.put("feature_config", featureConfig.asManifest());
-    manifest.put("learners", Map.of("lr", LR, "xgboost", XGBOOST));
+    manifest.put("hash_buckets", featureConfig.hashBuckets());
+    manifest.put("learners", files);
     manifest.put("stack", STACK);
     manifest.put("score", "stack");
     manifest.put("card", CARD);
@@ -75,6 +85,20 @@ final class Bundles {
     return Normalization.fromManifest(manifest.path("normalization"));
   }
 
+  /**
+   * The feature config a version's bundle records, to retrain it as it was trained; {@link
+   * BundleFeatureConfig#DEFAULT}'s values for what a bundle from before that field lacks.
+   */
+  static BundleFeatureConfig featureConfig(Path bundle) {
+    JsonNode manifest = Json.read(requireManifest(bundle));
+    JsonNode config = manifest.path("feature_config");
+    BundleFeatureConfig defaults = BundleFeatureConfig.DEFAULT;
+    List<Long> halfLives = config.has("half_lives_seconds") ? Json.MAPPER.convertValue(config.get("half_lives_seconds"),
+        Json.MAPPER.getTypeFactory().constructCollectionType(List.class, Long.class)) : defaults.halfLivesSeconds();
+    return new BundleFeatureConfig(config.path("prior_strength").asDouble(defaults.priorStrength()), halfLives,
+        manifest.path("hash_buckets").asLong(defaults.hashBuckets()));
+  }
+
   /** The version's XGBoost booster. */
   static Booster booster(Path bundle) {
     requireManifest(bundle);
@@ -85,10 +109,16 @@ final class Bundles {
     }
   }
 
-  /** The three models of a version: LR and stack from their Spark folders, XGBoost from the bundle. */
+  /**
+   * The models of a version: LR, FM (versions trained before FM have none) and stack from their Spark
+   * folders, XGBoost from the bundle.
+   */
   static Learners learners(String artifactLocation) {
-    return new Learners(LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.LR)),
-        booster(of(artifactLocation)), LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.STACK)));
+    String fm = Trainer.sparkPath(artifactLocation, Trainer.FM);
+    BaseLearners base = new BaseLearners(LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.LR)),
+        booster(of(artifactLocation)), Files.isDirectory(Path.of(fm)) ? Optional.of(PipelineModel.load(fm))
+            : Optional.empty());
+    return new Learners(base, LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.STACK)));
   }
 
   private static Path requireManifest(Path bundle) {

@@ -1,10 +1,12 @@
 package dev.flywheel.training;
 
-import ml.dmlc.xgboost4j.java.Booster;
+import java.util.Objects;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 
-/**
- * The three models of one version: the base learners over the normalized feature vector and the
- * stack over their logits.
- */
-record Learners(LogisticRegressionModel lr, Booster xgboost, LogisticRegressionModel stack) {}
+/** The models of one version: its base learners and the stack over their logits. */
+record Learners(BaseLearners base, LogisticRegressionModel stack) {
+  Learners {
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(stack, "stack");
+  }
+}

@@ -77,8 +77,8 @@ public final class TrainJob {
 
   /**
    * Retrains registered {@code version} from its record: the examples and statistics at the stored Delta
-   * versions (time travel), its stored parameters and statistics version, against its parent as the
-   * champion. Registers nothing.
+   * versions (time travel), its stored parameters, statistics version and bundle feature config, against its
+   * parent as the champion. Registers nothing.
    *
    * @throws LakehouseException when the version is unknown or lacks the input versions to time-travel to
    */
@@ -98,7 +98,8 @@ public final class TrainJob {
         .where(col("stats_version").equalTo(Long.parseLong(statsVersion))).collectAsList();
     TrainingInputs inputs = new TrainingInputs(
         TableCatalog.asOf(spark, examples, original.inputVersions().get(examples)), Normalization.fromStats(statsRows),
-        Long.parseLong(statsVersion), BundleFeatureConfig.DEFAULT, original.inputVersions());
+        Long.parseLong(statsVersion), Bundles.featureConfig(Bundles.of(original.artifactLocation())),
+        original.inputVersions());
     Optional<ModelVersion> parent = Optional.ofNullable(original.parentVersion()).flatMap(registry::get);
     Trainer.Candidate candidate = Trainer.fit(inputs, parent, TrainConfig.fromParams(original.params(), models))
         .orElseThrow(() -> new LakehouseException("Cannot reproduce v" + version + ": its inputs hold no example"

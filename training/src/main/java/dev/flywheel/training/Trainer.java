@@ -38,10 +38,11 @@ import org.apache.spark.sql.Row;
  * the registry unchanged (an orphan artifact folder at most). Split by time (train, then validation,
  * then holdout), never at random, so the holdout is the future of everything a model saw. The learners
  * see the features normalized with one gold.feature_stats version ({@link Normalization}), the same
- * numbers the bundle carries to the server. Base learners: elastic-net logistic regression and XGBoost
- * (trained in the driver, see {@link Xgboost}); the candidate's score is a logistic-regression stack
- * over their logits fitted on the validation slice. Both base learners continue the champion's models
- * in an incremental run; XGBoost starts cold with --full, so the tree count does not grow without end.
+ * numbers the bundle carries to the server. Base learners: elastic-net logistic regression, XGBoost
+ * (trained in the driver, see {@link Xgboost}) and a factorization machine that adds the hashed user and
+ * item ids ({@link Fm}); the candidate's score is a logistic-regression stack over their logits fitted
+ * on the validation slice. LR and XGBoost continue the champion's models in an incremental run (XGBoost
+ * starts cold with --full, so the tree count does not grow without end); FM always starts cold.
  * The champion's models and normalization are the ones it was trained with, so a new stats version
  * shifts the warm-started models' inputs slightly; the new rounds and iterations correct for it.
  */
@@ -49,6 +50,7 @@ public final class Trainer {
   /** The models a version stores, under its artifact folder. */
   static final String LR = "lr";
   static final String XGBOOST = "xgboost";
+  static final String FM = "fm";
   static final String STACK = "stack";
 
   private Trainer() {}
@@ -91,7 +93,8 @@ public final class Trainer {
     Map<String, String> params = new LinkedHashMap<>(config.asParams());
     params.put("stats_version", String.valueOf(inputs.statsVersion()));
     String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
-    save(candidate.learners().lr(), artifacts, LR);
+    save(candidate.learners().base().lr(), artifacts, LR);
+    candidate.learners().base().fm().ifPresent(fm -> save(fm, artifacts, FM));
     save(candidate.learners().stack(), artifacts, STACK);
     Gate.Decision decision = candidate.decision();
     ModelVersion unregistered = new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
@@ -122,6 +125,7 @@ public final class Trainer {
     }
     Normalization normalization = inputs.normalization();
     Dataset<Row> labelled = labelled(selected, config.label()).cache();
+    Fm.requireBuckets(labelled, inputs.featureConfig().hashBuckets());
     double[] cuts = labelled.stat().approxQuantile("t",
         new double[] {1 - config.validationFraction() - config.holdoutFraction(), 1 - config.holdoutFraction()}, 0);
     Dataset<Row> train = vectorize(labelled.where(col("t").lt(cuts[0])), normalization);
@@ -141,16 +145,20 @@ public final class Trainer {
         .map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
     warmStart.put(XGBOOST, championBooster.isPresent());
     Booster booster = Xgboost.fit(train, config, championBooster);
+    warmStart.put(FM, false);
+    BaseLearners base = new BaseLearners(lrModel, booster, Optional.of(Fm.fit(train, Fm.Settings.DEFAULT)));
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
         .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
-        .fit(baseScores(validation, lrModel, booster));
-    Learners learners = new Learners(lrModel, booster, stack);
+        .fit(baseScores(validation, base));
+    Learners learners = new Learners(base, stack);
 
     Dataset<Row> scored = score(vectorize(holdout, normalization), learners).cache();
     Map<String, Double> metrics = new LinkedHashMap<>();
     Map<String, Double> candidate = Metrics.of(scored, "p_stack");
     metrics.putAll(candidate);
-    for (String learner : List.of(LR, XGBOOST, "average", STACK)) {
+    List<String> evaluated = new ArrayList<>(base.names());
+    evaluated.addAll(List.of("average", STACK));
+    for (String learner : evaluated) {
       Metrics.of(scored, "p_" + learner).forEach((k, v) -> metrics.put(learner + "." + k, v));
     }
     // The baseline any model must beat: rank by the item's impressions so far (its popularity).
@@ -166,7 +174,7 @@ public final class Trainer {
   }
 
   /**
-   * Adds p_lr, p_xgboost, p_average and p_stack of a registered version to labelled {@code examples}
+   * Adds p_lr, p_xgboost, p_fm (when the version has it), p_average and p_stack of a registered version to labelled {@code examples}
    * (rows without the version's label are dropped), normalized as that version was: what its bundle
    * computes from the same raw features.
    */
@@ -193,6 +201,8 @@ public final class Trainer {
     card.put("params", new TreeMap<>(v.params()));
     card.put("metrics", new TreeMap<>(v.metrics()));
     card.put("warm_start", new TreeMap<>(v.warmStart()));
+    card.put("warm_start_notes", Map.of(FM, Fm.NO_WARM_START));
+    card.put("fm_settings", Fm.Settings.DEFAULT.asCard());
     card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
     card.put("artifact_location", v.artifactLocation());
     return card;
@@ -213,9 +223,13 @@ public final class Trainer {
         .unionByName(existing.where(col("event_time").leq(end)).sample(config.replayRatio(), 17));
   }
 
-  /** Label as 0/1 double, event time as epoch seconds {@code t}, and the raw feature columns as doubles. */
+  /**
+   * Label as 0/1 double, event time as epoch seconds {@code t}, the ids and their hash buckets, and the
+   * raw feature columns as doubles.
+   */
   static Dataset<Row> labelled(Dataset<Row> examples, String label) {
-    List<Column> columns = new ArrayList<>(List.of(col("request_id"), col("item_id"),
+    List<Column> columns = new ArrayList<>(List.of(col("request_id"), col("user_id"), col("item_id"),
+        col("user_bucket"), col("item_bucket"),
         col("event_time").cast("double").as("t"), col(label).cast("double").as("label")));
     for (String feature : featureColumns()) {
       columns.add(col(feature).cast("double").as(feature));
@@ -240,23 +254,34 @@ public final class Trainer {
     lr.setInitialModel(initial);
   }
 
-  /** Adds p_lr, p_xgboost and the stack's input vector of their logits. */
-  private static Dataset<Row> baseScores(Dataset<Row> rows, LogisticRegressionModel lr, Booster booster) {
-    Dataset<Row> withLr = lr.transform(rows)
+  /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner and the stack's input vector of the logits. */
+  private static Dataset<Row> baseScores(Dataset<Row> rows, BaseLearners base) {
+    Dataset<Row> withLr = base.lr().transform(rows)
         .withColumn("p_lr", functions.vector_to_array(col("lr_probability"), "float64").getItem(1))
         .drop("lr_probability", "lr_raw", "lr_prediction");
-    Dataset<Row> withXgb = Xgboost.sparkModel(booster).transform(withLr)
+    Dataset<Row> scored = Xgboost.sparkModel(base.xgboost()).transform(withLr)
         .withColumn("p_xgboost", functions.vector_to_array(col("xgb_probability"), "float64").getItem(1))
         .drop("xgb_probability", "xgb_raw", "xgb_prediction");
-    return new VectorAssembler().setInputCols(new String[] {"logit_lr", "logit_xgboost"}).setOutputCol("stack_features")
-        .transform(withXgb.withColumn("logit_lr", logit(col("p_lr"))).withColumn("logit_xgboost", logit(col("p_xgboost"))));
+    if (base.fm().isPresent()) {
+      scored = Fm.score(base.fm().get(), scored);
+    }
+    for (String learner : base.names()) {
+      scored = scored.withColumn("logit_" + learner, logit(col("p_" + learner)));
+    }
+    return new VectorAssembler().setInputCols(base.stackInputs().toArray(String[]::new))
+        .setOutputCol("stack_features").transform(scored);
   }
 
-  /** Adds p_lr, p_xgboost, p_average and p_stack to vectorized rows. */
+  /**
+   * Adds each base learner's p_&lt;learner&gt;, p_stack and p_average (the plain mean of the base learners'
+   * probabilities, the baseline the stack must beat) to vectorized rows.
+   */
   static Dataset<Row> score(Dataset<Row> rows, Learners learners) {
-    return learners.stack().transform(baseScores(rows, learners.lr(), learners.xgboost()))
+    List<String> names = learners.base().names();
+    Column sum = names.stream().map(learner -> col("p_" + learner)).reduce(Column::plus).orElseThrow();
+    return learners.stack().transform(baseScores(rows, learners.base()))
         .withColumn("p_stack", functions.vector_to_array(col("stack_probability"), "float64").getItem(1))
-        .withColumn("p_average", col("p_lr").plus(col("p_xgboost")).divide(2))
+        .withColumn("p_average", sum.divide(names.size()))
         .drop("stack_probability", "stack_raw", "stack_prediction");
   }
 
@@ -265,7 +290,7 @@ public final class Trainer {
     return log(clipped.divide(lit(1).minus(clipped)));
   }
 
-  /** Where a version's Spark model {@code model} (lr or stack) is saved. */
+  /** Where a version's Spark model {@code model} (lr, fm or stack) is saved. */
   static String sparkPath(String artifactLocation, String model) {
     return artifactLocation + "/spark/" + model;
   }

@@ -3,6 +3,7 @@ package dev.flywheel.training;
 import static org.apache.spark.sql.functions.col;
 
 import dev.flywheel.lakehouse.LakehouseException;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -82,10 +83,21 @@ final class Xgboost {
     return params;
   }
 
-  /** A Spark model around {@code booster}: features in {@code features}, probability vector in {@code xgb_probability}. */
+  /**
+   * A Spark model around a copy of {@code booster}: features in {@code features}, probability vector in
+   * {@code xgb_probability}. A copy, because the Scala wrapper the model needs disposes the booster it
+   * wraps when it is garbage-collected (its finalizer): wrapping the caller's booster would free it
+   * under the caller once the model is dropped (seen as "Booster has already been disposed").
+   */
   static XGBoostClassificationModel sparkModel(Booster booster) {
+    Booster copy;
+    try {
+      copy = XGBoost.loadModel(booster.toByteArray("ubj"));
+    } catch (XGBoostError | IOException e) {
+      throw new LakehouseException("Cannot copy the XGBoost booster for Spark scoring: " + e.getMessage(), e);
+    }
     XGBoostClassificationModel model = new XGBoostClassificationModel(Identifiable.randomUID("xgbc"), 2,
-        new ml.dmlc.xgboost4j.scala.Booster(booster), Option.<XGBoostTrainingSummary>empty());
+        new ml.dmlc.xgboost4j.scala.Booster(copy), Option.<XGBoostTrainingSummary>empty());
     model.setFeaturesCol("features");
     model.setProbabilityCol("xgb_probability");
     model.setRawPredictionCol("xgb_raw");

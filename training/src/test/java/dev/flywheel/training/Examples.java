@@ -6,9 +6,11 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.rand;
 import static org.apache.spark.sql.functions.stddev_pop;
 import static org.apache.spark.sql.functions.timestamp_seconds;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.flywheel.lakehouse.FeatureTransforms;
 import java.util.LinkedHashMap;
@@ -25,13 +27,17 @@ final class Examples {
   private Examples() {}
 
   /**
-   * Impressions one minute apart, 10 per request: the click probability rises with the item's CTR
-   * feature and falls with the position; the item's click count (popularity) is noise.
+   * Impressions one minute apart, 10 per request, by 50 users with hashed ids as the features job
+   * hashes them (every item id is new): the click probability rises with the item's CTR feature and
+   * falls with the position; the item's click count (popularity) is noise.
    */
   static Dataset<Row> of(SparkSession spark, long from, long to, long seed) {
     Dataset<Row> rows = spark.range(from, to, 1, 2)
         .withColumn("request_id", concat(lit("r"), floor(col("id").divide(10)).cast("string")))
         .withColumn("item_id", concat(lit("i"), col("id").cast("string")))
+        .withColumn("user_id", concat(lit("u"), floor(rand(seed + 4).multiply(50)).cast("string")))
+        .withColumn("user_bucket", pmod(xxhash64(col("user_id")), lit(BundleFeatureConfig.DEFAULT.hashBuckets())))
+        .withColumn("item_bucket", pmod(xxhash64(col("item_id")), lit(BundleFeatureConfig.DEFAULT.hashBuckets())))
         .withColumn("event_time", timestamp_seconds(col("id").multiply(60).plus(START)))
         .withColumn("position", col("id").mod(10).cast("int"))
         .withColumn("hour_of_day", lit(12))

@@ -34,7 +34,6 @@ class TrainJobTest {
     List<Column> columns = new ArrayList<>();
     for (StructField field : Tables.TRAINING_EXAMPLES.schema().fields()) {
       Column value = switch (field.name()) {
-        case "user_id" -> lit("u1");
         case "event_date" -> to_date(col("event_time"));
         default -> List.of(examples.columns()).contains(field.name()) ? col(field.name()) : lit(null);
       };

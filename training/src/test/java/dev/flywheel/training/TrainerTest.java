@@ -10,14 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flywheel.lakehouse.SharedSpark;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.TableSpec;
 import dev.flywheel.lakehouse.Tables;
+import dev.flywheel.serving.model.Candidates;
 import dev.flywheel.serving.model.ModelBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
@@ -37,25 +40,33 @@ class TrainerTest {
   }
 
   /**
-   * The exported bundle, read by serving's ModelBundle from raw features, gives every holdout row the
-   * p_lr, p_xgboost and p_stack Spark gave it.
+   * The exported bundle, read by serving's ModelBundle from raw features and the ids, gives every
+   * holdout row the p_lr, p_xgboost, p_fm and p_stack Spark gave it (the holdout's items are all new:
+   * the fm's unseen-bucket path; its users were seen).
    */
   private static void assertBundleScoresAsSpark(ModelVersion version, Dataset<Row> holdout) {
     List<String> features = Trainer.featureColumns();
+    List<String> outputs = List.of("p_lr", "p_xgboost", "p_fm", "p_stack");
     List<String> columns = new ArrayList<>(features);
-    columns.addAll(List.of("p_lr", "p_xgboost", "p_stack"));
+    columns.addAll(outputs);
+    columns.addAll(List.of("user_id", "item_id"));
     List<Row> rows = Trainer.score(holdout, version).select(columns.stream().map(functions::col)
         .toArray(Column[]::new)).collectAsList();
-    double[][] raw = new double[rows.size()][features.size()];
-    for (int r = 0; r < rows.size(); r++) {
-      for (int f = 0; f < features.size(); f++) {
-        raw[r][f] = rows.get(r).isNullAt(f) ? Double.NaN : rows.get(r).getDouble(f); // NaN: the bundle's null
-      }
-    }
     ModelBundle bundle = ModelBundle.load(Path.of(version.artifactLocation(), "bundle"));
     assertEquals(features, bundle.features());
-    Map<String, double[]> scores = bundle.scoreAll(raw);
-    for (String output : List.of("p_lr", "p_xgboost", "p_stack")) {
+    Map<String, double[]> scores = new HashMap<>();
+    for (int r = 0; r < rows.size(); r++) {
+      Row row = rows.get(r);
+      double[] raw = new double[features.size()];
+      for (int f = 0; f < features.size(); f++) {
+        raw[f] = row.isNullAt(f) ? Double.NaN : row.getDouble(f); // NaN: the bundle's null
+      }
+      int at = r;
+      bundle.scoreAll(new Candidates(row.getAs("user_id"), List.of(row.<String>getAs("item_id")), new double[][] {raw}))
+          .forEach((output, p) -> scores.computeIfAbsent(output, o -> new double[rows.size()])[at] = p[0]);
+    }
+    assertEquals(outputs, bundle.outputs());
+    for (String output : outputs) {
       double maxDifference = 0;
       for (int r = 0; r < rows.size(); r++) {
         maxDifference = Math.max(maxDifference,
@@ -85,13 +96,21 @@ class TrainerTest {
     assertEquals(ModelStatus.CHAMPION, v1.status(), v1.gateReason());
     assertTrue(v1.metrics().get("auc") > 0.75, "stack auc " + v1.metrics());
     assertTrue(v1.metrics().get("lr.auc") > 0.75 && v1.metrics().get("xgboost.auc") > 0.7, v1.metrics().toString());
+    assertTrue(v1.metrics().get("fm.auc") > 0.75, v1.metrics().toString());
+    assertTrue(v1.metrics().containsKey("fm.log_loss") && v1.metrics().containsKey("average.auc"), v1.metrics().toString());
     assertTrue(v1.metrics().get("auc") > popularityAuc + 0.15, "popularity auc " + popularityAuc);
     assertTrue(v1.metrics().get("ndcg_at_10") > 0 && v1.metrics().get("mrr") > 0, v1.metrics().toString());
     assertEquals(false, v1.warmStart().get("xgboost"));
+    assertEquals(false, v1.warmStart().get("fm"));
     assertBundleScoresAsSpark(v1, lastSlice);
-    for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "stack.json", "model-card.json")) {
+    for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "fm.json", "stack.json", "model-card.json")) {
       assertTrue(Files.isRegularFile(Path.of(v1.artifactLocation(), "bundle", file)), file);
     }
+    // The fixture's users have about 40 training examples each, its items one: the bundle parity above
+    // covered known user buckets and unknown item buckets.
+    JsonNode fm = Json.read(Path.of(v1.artifactLocation(), "bundle", "fm.json"));
+    assertEquals(50, fm.path("users").path("buckets").size(), fm.path("users").toString());
+    assertEquals(0, fm.path("items").path("buckets").size());
 
     Dataset<Row> failing = examples(3000, 4500, 2)
         .withColumn("clicked", when(col("position").equalTo(9), raise_error(lit("trainer killed")))
@@ -108,7 +127,8 @@ class TrainerTest {
     assertEquals(ModelStatus.REJECTED, v2.status(), v2.gateReason());
     assertEquals(1L, v2.parentVersion());
     assertEquals(1L, registry.champion().orElseThrow().version());
-    assertTrue(v2.warmStart().get("lr") && v2.warmStart().get("xgboost"), v2.warmStart().toString());
+    assertTrue(v2.warmStart().get("lr") && v2.warmStart().get("xgboost") && !v2.warmStart().get("fm"),
+        v2.warmStart().toString());
     assertEquals("1", v2.params().get("stats_version"));
     assertEquals(1L, v2.inputVersions().get("gold.feature_stats"));
   }

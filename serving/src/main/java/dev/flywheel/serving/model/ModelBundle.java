@@ -12,13 +12,16 @@ import java.util.Map;
 
 /**
  * A trained version as the trainer exports it ({@code flywheel-bundle/1}): the feature specification
- * with its normalization statistics, the base learners (logistic regression, XGBoost) and the stack over
- * their logits. Scores without Spark exactly as training did. Immutable and thread-safe.
+ * with its normalization statistics, the base learners (logistic regression, XGBoost and, in versions
+ * trained since it exists, a factorization machine over the features and the hashed user and item ids)
+ * and the stack over their logits. Scores without Spark exactly as training did. Immutable and
+ * thread-safe.
  *
  * <p>Layout of the bundle folder: {@code manifest.json} names the features in vector order, their
  * transforms, the value a missing feature takes before its transform, the feature job's settings the
- * features were computed with, and the files of the learners ({@code lr.json}, {@code xgboost.json},
- * {@code stack.json}) and the model card.
+ * features were computed with, the ids' hash bucket count ({@code hash_buckets}, with fm), and the files
+ * of the learners ({@code lr.json}, {@code xgboost.json}, {@code fm.json}, {@code stack.json}) and the
+ * model card. The stack's inputs are the base learners' logits in that order.
  */
 public final class ModelBundle {
   /** The format this reader understands. */
@@ -26,6 +29,7 @@ public final class ModelBundle {
   /** Output names of {@link #scoreAll}. */
   public static final String P_LR = "p_lr";
   public static final String P_XGBOOST = "p_xgboost";
+  public static final String P_FM = "p_fm";
   public static final String P_STACK = "p_stack";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,13 +43,17 @@ public final class ModelBundle {
   private final List<Double> halfLivesSeconds;
   private final LinearModel lr;
   private final XGBoostTrees xgboost;
+  private final FactorizationMachine fm;
+  private final long hashBuckets;
   private final LinearModel stack;
-  private final String scoreOutput;
+  private final List<String> outputs;
+  private final int scoreOutput;
   private final JsonNode card;
 
   private ModelBundle(Path directory, String label, List<String> features, FeatureTransform[] transforms,
       double missingValue, double priorStrength, List<Double> halfLivesSeconds, LinearModel lr, XGBoostTrees xgboost,
-      LinearModel stack, String scoreOutput, JsonNode card) {
+      FactorizationMachine fm, long hashBuckets, LinearModel stack, List<String> outputs, int scoreOutput,
+      JsonNode card) {
     this.directory = directory;
     this.label = label;
     this.features = features;
@@ -55,7 +63,10 @@ public final class ModelBundle {
     this.halfLivesSeconds = halfLivesSeconds;
     this.lr = lr;
     this.xgboost = xgboost;
+    this.fm = fm;
+    this.hashBuckets = hashBuckets;
     this.stack = stack;
+    this.outputs = outputs;
     this.scoreOutput = scoreOutput;
     this.card = card;
   }
@@ -64,7 +75,8 @@ public final class ModelBundle {
    * Reads the bundle in {@code directory}.
    *
    * @throws InvalidBundleException when a file is missing or unreadable, the format is not {@link #FORMAT},
-   *     or the learners do not agree with the manifest's feature list
+   *     the learners do not agree with the manifest's feature list, or the stack's inputs are not the
+   *     base learners' logits
    */
   public static ModelBundle load(Path directory) {
     JsonNode manifest = readJson(directory, "manifest.json");
@@ -89,25 +101,41 @@ public final class ModelBundle {
     JsonNode learners = required(manifest, "learners", directory);
     LinearModel lr = linear(readJson(directory, required(learners, "lr", directory).asText()), "lr");
     XGBoostTrees xgboost = XGBoostTrees.fromJson(readJson(directory, required(learners, "xgboost", directory).asText()));
-    LinearModel stack = linear(readJson(directory, required(manifest, "stack", directory).asText()), "stack");
-    if (lr.size() != features.size() || xgboost.featureCount() != features.size()) {
+    FactorizationMachine fm = learners.hasNonNull("fm")
+        ? FactorizationMachine.fromJson(readJson(directory, learners.get("fm").asText())) : null;
+    long hashBuckets = fm == null ? 0 : required(manifest, "hash_buckets", directory).asLong();
+    if (fm != null && hashBuckets <= 0) {
+      throw new InvalidBundleException(directory + ": hash_buckets must be a positive count, is "
+          + manifest.get("hash_buckets"));
+    }
+    JsonNode stackJson = readJson(directory, required(manifest, "stack", directory).asText());
+    LinearModel stack = linear(stackJson, "stack");
+    if (lr.size() != features.size() || xgboost.featureCount() != features.size()
+        || (fm != null && fm.featureCount() != features.size())) {
       throw new InvalidBundleException(directory + ": the manifest lists " + features.size() + " features but lr has "
-          + lr.size() + " coefficients and xgboost " + xgboost.featureCount() + " features");
+          + lr.size() + " coefficients, xgboost " + xgboost.featureCount() + " features"
+          + (fm == null ? "" : " and fm " + fm.featureCount() + " features"));
     }
-    if (stack.size() != 2) {
-      throw new InvalidBundleException(directory + ": the stack must have 2 inputs (logit_lr, logit_xgboost), has "
-          + stack.size());
+    List<String> bases = fm == null ? List.of("lr", "xgboost") : List.of("lr", "xgboost", "fm");
+    List<String> stackInputs = bases.stream().map(name -> "logit_" + name).toList();
+    List<String> storedInputs = new ArrayList<>();
+    stackJson.path("inputs").forEach(input -> storedInputs.add(input.asText()));
+    if (stack.size() != bases.size() || (stackJson.has("inputs") && !storedInputs.equals(stackInputs))) {
+      throw new InvalidBundleException(directory + ": the stack must have the inputs " + stackInputs + ", has "
+          + stack.size() + " coefficients and the inputs " + storedInputs);
     }
-    String scoreOutput = "p_" + manifest.path("score").asText("stack");
-    if (!List.of(P_LR, P_XGBOOST, P_STACK).contains(scoreOutput)) {
+    List<String> outputs = new ArrayList<>(bases.stream().map(name -> "p_" + name).toList());
+    outputs.add(P_STACK);
+    int scoreOutput = outputs.indexOf("p_" + manifest.path("score").asText("stack"));
+    if (scoreOutput < 0) {
       throw new InvalidBundleException(directory + ": score '" + manifest.path("score").asText()
-          + "' is not one of lr, xgboost, stack");
+          + "' is not one of " + outputs.stream().map(output -> output.substring(2)).toList());
     }
     JsonNode card = manifest.hasNonNull("card") ? readJson(directory, manifest.get("card").asText())
         : JSON.createObjectNode();
     return new ModelBundle(directory, manifest.path("label").asText(""), List.copyOf(features), transforms,
         manifest.path("missing_value").asDouble(0.0), featureConfig.path("prior_strength").asDouble(20.0),
-        List.copyOf(halfLives), lr, xgboost, stack, scoreOutput, card);
+        List.copyOf(halfLives), lr, xgboost, fm, hashBuckets, stack, List.copyOf(outputs), scoreOutput, card);
   }
 
   /** Feature names in vector order. */
@@ -128,44 +156,62 @@ public final class ModelBundle {
     return normalized;
   }
 
-  /** The ranking probability (the manifest's {@code score} output, normally the stack) of each raw row. */
-  public double[] score(double[][] rawRows) {
-    double[] scores = new double[rawRows.length];
-    for (int r = 0; r < rawRows.length; r++) {
-      double[] outputs = scoreOne(rawRows[r]);
-      scores[r] = switch (scoreOutput) {
-        case P_LR -> outputs[0];
-        case P_XGBOOST -> outputs[1];
-        default -> outputs[2];
-      };
+  /** The ranking probability (the manifest's {@code score} output, normally the stack) of each candidate. */
+  public double[] score(Candidates candidates) {
+    double[] scores = new double[candidates.size()];
+    long userBucket = userBucket(candidates);
+    for (int r = 0; r < scores.length; r++) {
+      scores[r] = scoreOne(candidates, r, userBucket)[scoreOutput];
     }
     return scores;
   }
 
-  /** Every learner's probability of each raw row: {@link #P_LR}, {@link #P_XGBOOST}, {@link #P_STACK}. */
-  public Map<String, double[]> scoreAll(double[][] rawRows) {
-    double[] pLr = new double[rawRows.length];
-    double[] pXgboost = new double[rawRows.length];
-    double[] pStack = new double[rawRows.length];
-    for (int r = 0; r < rawRows.length; r++) {
-      double[] outputs = scoreOne(rawRows[r]);
-      pLr[r] = outputs[0];
-      pXgboost[r] = outputs[1];
-      pStack[r] = outputs[2];
+  /**
+   * Every output's probability of each candidate, in {@link #outputs()} order: {@link #P_LR},
+   * {@link #P_XGBOOST}, {@link #P_FM} (bundles with fm), {@link #P_STACK}.
+   */
+  public Map<String, double[]> scoreAll(Candidates candidates) {
+    double[][] byOutput = new double[outputs.size()][candidates.size()];
+    long userBucket = userBucket(candidates);
+    for (int r = 0; r < candidates.size(); r++) {
+      double[] row = scoreOne(candidates, r, userBucket);
+      for (int o = 0; o < row.length; o++) {
+        byOutput[o][r] = row[o];
+      }
     }
     Map<String, double[]> all = new LinkedHashMap<>();
-    all.put(P_LR, pLr);
-    all.put(P_XGBOOST, pXgboost);
-    all.put(P_STACK, pStack);
+    for (int o = 0; o < outputs.size(); o++) {
+      all.put(outputs.get(o), byOutput[o]);
+    }
     return all;
   }
 
-  private double[] scoreOne(double[] raw) {
-    double[] x = normalize(raw);
-    double pLr = lr.probability(x);
-    double pXgboost = xgboost.probability(x);
-    double pStack = stack.probability(new double[] {LinearModel.logit(pLr), LinearModel.logit(pXgboost)});
-    return new double[] {pLr, pXgboost, pStack};
+  /** The outputs {@link #scoreAll} gives: each base learner's probability, then the stack's. */
+  public List<String> outputs() {
+    return outputs;
+  }
+
+  /** The user's hash bucket, computed once per request; 0 (unused) without fm. */
+  private long userBucket(Candidates candidates) {
+    return fm == null ? 0 : IdBuckets.bucket(candidates.userId(), hashBuckets);
+  }
+
+  /** The outputs of candidate {@code r}: base learners' probabilities, then the stack's over their logits. */
+  private double[] scoreOne(Candidates candidates, int r, long userBucket) {
+    double[] x = normalize(candidates.rawRows()[r]);
+    double[] probabilities = new double[outputs.size()];
+    probabilities[0] = lr.probability(x);
+    probabilities[1] = xgboost.probability(x);
+    if (fm != null) {
+      probabilities[2] = fm.probability(x, userBucket, IdBuckets.bucket(candidates.itemIds().get(r), hashBuckets));
+    }
+    int bases = probabilities.length - 1;
+    double[] logits = new double[bases];
+    for (int b = 0; b < bases; b++) {
+      logits[b] = LinearModel.logit(probabilities[b]);
+    }
+    probabilities[bases] = stack.probability(logits);
+    return probabilities;
   }
 
   /** The label the models predict, e.g. {@code clicked}. */

@@ -1,5 +1,6 @@
 package dev.flywheel.serving.rank;
 
+import dev.flywheel.serving.model.Candidates;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,8 +19,8 @@ public final class Ranking {
   /** The candidates of {@code request} best first, as {@code state} scores them. */
   public static RankResult rank(ServingState state, RankRequest request) {
     double[] scores = state.bundle() == null ? randomScores(request)
-        : state.bundle().score(state.features().rows(state.snapshot(), request.time(), request.userId(),
-            request.query(), request.candidates()));
+        : state.bundle().score(new Candidates(request.userId(), request.candidates(), state.features().rows(
+            state.snapshot(), request.time(), request.userId(), request.query(), request.candidates())));
     Integer[] order = new Integer[scores.length];
     Arrays.setAll(order, i -> i);
     Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -scores[i]));

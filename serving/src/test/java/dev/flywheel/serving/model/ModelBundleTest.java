@@ -64,14 +64,24 @@ class ModelBundleTest {
   }
 
   private static void writeManifest(Path into, String normalization) throws Exception {
+    writeManifest(into, normalization, "");
+  }
+
+  /** A manifest whose learners are lr, xgboost and {@code moreLearners} (e.g. {@code , "fm": "fm.json"}). */
+  private static void writeManifest(Path into, String normalization, String moreLearners) throws Exception {
     Files.writeString(into.resolve("manifest.json"), """
         {"format": "flywheel-bundle/1", "label": "clicked",
          "features": ["position", "u_clicks", "i_ctr", "hour_of_day"],
          "normalization": %s, "missing_value": 0.0,
          "feature_config": {"prior_strength": 20.0, "half_lives_seconds": [3600, 86400, 604800]},
-         "learners": {"lr": "lr.json", "xgboost": "xgboost.json"}, "stack": "stack.json", "score": "stack",
+         "hash_buckets": 1000,
+         "learners": {"lr": "lr.json", "xgboost": "xgboost.json"%s}, "stack": "stack.json", "score": "stack",
          "card": "model-card.json"}
-        """.formatted(normalization));
+        """.formatted(normalization, moreLearners));
+  }
+
+  private static Candidates oneRow(String userId, String itemId, double[] raw) {
+    return new Candidates(userId, List.of(itemId), new double[][] {raw});
   }
 
   @Test
@@ -94,15 +104,85 @@ class ModelBundleTest {
   void stackCombinesTheLearnersLogits() {
     ModelBundle bundle = ModelBundle.load(dir);
     double[] raw = {0, 1.0, -0.5, 2.0};
-    Map<String, double[]> all = bundle.scoreAll(new double[][] {raw});
+    Map<String, double[]> all = bundle.scoreAll(oneRow("u-1", "i-1", raw));
     double pLr = 1 / (1 + Math.exp(-(-0.5 + 0.8 - 0.3 * -0.5 + 0.05 * 2.0)));
     assertEquals(pLr, all.get(ModelBundle.P_LR)[0], 1e-12);
     double expected = 1 / (1 + Math.exp(-(0.2 + 0.4 * LinearModel.logit(pLr)
         + 0.9 * LinearModel.logit(all.get(ModelBundle.P_XGBOOST)[0]))));
     assertEquals(expected, all.get(ModelBundle.P_STACK)[0], 1e-12);
-    assertEquals(expected, bundle.score(new double[][] {raw})[0], 1e-12);
+    assertEquals(expected, bundle.score(oneRow("u-1", "i-1", raw))[0], 1e-12);
+    assertEquals(List.of(ModelBundle.P_LR, ModelBundle.P_XGBOOST, ModelBundle.P_STACK), bundle.outputs());
     assertEquals(NAMES, bundle.features());
     assertEquals(List.of(3600.0, 86400.0, 604800.0), bundle.halfLivesSeconds());
+  }
+
+  /**
+   * fm.json scored with the FM identity, checked against the textbook sum over pairs; the user's and
+   * the item's buckets are hashed from the ids; an id whose bucket the model lacks adds nothing.
+   */
+  @Test
+  void factorizationMachineScoresTheFeaturesAndTheHashedIdsAndFeedsTheStack(@TempDir Path fmDir) throws Exception {
+    for (String file : List.of("lr.json", "xgboost.json", "model-card.json")) {
+      Files.copy(dir.resolve(file), fmDir.resolve(file));
+    }
+    long user = IdBuckets.bucket("u-7", 1000);
+    long item = IdBuckets.bucket("i-9", 1000);
+    double[][] denseFactors = {{0.1, -0.2}, {0.3, 0.05}, {-0.4, 0.2}, {0.0, 0.1}};
+    double[] denseLinear = {0.2, -0.1, 0.05, 0.3};
+    double[] userFactors = {0.5, -0.3};
+    double[] itemFactors = {-0.2, 0.6};
+    ObjectMapper json = new ObjectMapper();
+    Files.writeString(fmDir.resolve("fm.json"), json.writeValueAsString(Map.of("intercept", -0.3, "factor_size", 2,
+        "features", Map.of("linear", denseLinear, "factors", denseFactors),
+        "users", Map.of("buckets", List.of(user), "linear", List.of(0.7), "factors", List.of(userFactors)),
+        "items", Map.of("buckets", List.of(item), "linear", List.of(-0.4), "factors", List.of(itemFactors)))));
+    Files.writeString(fmDir.resolve("stack.json"), "{\"intercept\": 0.1, \"coefficients\": [0.4, 0.9, 0.5],"
+        + " \"inputs\": [\"logit_lr\", \"logit_xgboost\", \"logit_fm\"]}");
+    writeManifest(fmDir, "{}", ", \"fm\": \"fm.json\"");
+    ModelBundle bundle = ModelBundle.load(fmDir);
+    double[] raw = {0, 1.0, -0.5, 2.0};
+
+    Map<String, double[]> known = bundle.scoreAll(oneRow("u-7", "i-9", raw));
+    Map<String, double[]> unknownItem = bundle.scoreAll(oneRow("u-7", "i-new", raw));
+
+    // Inputs: the 4 dense features, then the user's one-hot 1, then the item's.
+    double[] x = {raw[0], raw[1], raw[2], raw[3], 1, 1};
+    double[] linear = {denseLinear[0], denseLinear[1], denseLinear[2], denseLinear[3], 0.7, -0.4};
+    double[][] factors = {denseFactors[0], denseFactors[1], denseFactors[2], denseFactors[3], userFactors, itemFactors};
+    assertEquals(sigmoid(fmMargin(-0.3, linear, factors, x)), known.get(ModelBundle.P_FM)[0], 1e-12);
+    x[5] = 0;
+    assertEquals(sigmoid(fmMargin(-0.3, linear, factors, x)), unknownItem.get(ModelBundle.P_FM)[0], 1e-12);
+    double stack = sigmoid(0.1 + 0.4 * LinearModel.logit(known.get(ModelBundle.P_LR)[0])
+        + 0.9 * LinearModel.logit(known.get(ModelBundle.P_XGBOOST)[0])
+        + 0.5 * LinearModel.logit(known.get(ModelBundle.P_FM)[0]));
+    assertEquals(stack, known.get(ModelBundle.P_STACK)[0], 1e-12);
+    assertEquals(List.of(ModelBundle.P_LR, ModelBundle.P_XGBOOST, ModelBundle.P_FM, ModelBundle.P_STACK),
+        bundle.outputs());
+
+    Files.writeString(fmDir.resolve("stack.json"), "{\"intercept\": 0.1, \"coefficients\": [0.4, 0.9],"
+        + " \"inputs\": [\"logit_lr\", \"logit_xgboost\"]}");
+    InvalidBundleException twoInputs = assertThrows(InvalidBundleException.class, () -> ModelBundle.load(fmDir));
+    assertTrue(twoInputs.getMessage().contains("[logit_lr, logit_xgboost, logit_fm]"), twoInputs.getMessage());
+  }
+
+  /** w0 + sum_i w_i x_i + sum_{i<j} (v_i . v_j) x_i x_j. */
+  private static double fmMargin(double intercept, double[] linear, double[][] factors, double[] x) {
+    double margin = intercept;
+    for (int i = 0; i < x.length; i++) {
+      margin += linear[i] * x[i];
+      for (int j = i + 1; j < x.length; j++) {
+        double dot = 0;
+        for (int f = 0; f < factors[i].length; f++) {
+          dot += factors[i][f] * factors[j][f];
+        }
+        margin += dot * x[i] * x[j];
+      }
+    }
+    return margin;
+  }
+
+  private static double sigmoid(double margin) {
+    return 1 / (1 + Math.exp(-margin));
   }
 
   @Test

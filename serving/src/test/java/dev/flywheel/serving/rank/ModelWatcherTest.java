@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flywheel.serving.TestBundles;
 import dev.flywheel.serving.TestSnapshots;
+import dev.flywheel.serving.model.Candidates;
 import dev.flywheel.serving.model.ModelBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,8 +94,8 @@ class ModelWatcherTest {
     RankResult result = Ranking.rank(state, new RankRequest("r-1", "u-1", "search", "shoes", Map.of(), candidates,
         TIME));
 
-    double[] scores = ModelBundle.load(bundleDir).score(state.features().rows(state.snapshot(), TIME, "u-1", "shoes",
-        candidates));
+    double[] scores = ModelBundle.load(bundleDir).score(new Candidates("u-1", candidates,
+        state.features().rows(state.snapshot(), TIME, "u-1", "shoes", candidates)));
     assertEquals("5", result.modelVersion());
     assertEquals(3, result.items().size());
     for (int i = 0; i < 3; i++) {
