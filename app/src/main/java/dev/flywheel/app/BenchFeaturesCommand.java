@@ -119,6 +119,7 @@ final class BenchFeaturesCommand implements Runnable {
     FeatureTables tables = FeatureTables.standard();
     Timed<BronzeWrites.Landed> landed = timed(() -> Backfill.run(spark,
         new Backfill.Config(input.resolve("base.jsonl").toString())));
+    // The Parquet files of bronze's snapshot after this one load: what the full build reads, and DuckDB after it.
     List<String> bronzeFiles = Arrays.asList(spark.table(Tables.FEEDBACK_EVENTS.qualifiedName()).inputFiles());
     Timed<FeaturesResult> full = timed(() -> FeaturesJob.run(spark, tables, config, ReadMode.FULL));
     if (full.value().examples() == 0) {
