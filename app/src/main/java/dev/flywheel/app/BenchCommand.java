@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
 /** Benchmarks that write a JSON result; run them on an otherwise idle machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and write its JSON result (run on an idle machine).",
-    subcommands = {BenchCommand.Ingest.class, BenchCommand.Serve.class, BenchTrainCommand.class})
+    subcommands = {BenchCommand.Ingest.class, BenchCommand.Serve.class, BenchTrainCommand.class,
+        BenchFeaturesCommand.class})
 final class BenchCommand implements Runnable {
   @ParentCommand
   Flywheel flywheel;
@@ -49,7 +50,7 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest, serve or train");
+    throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest, serve, train or features");
   }
 
   /** Writes {@code result} as pretty JSON and says where. */

@@ -46,10 +46,8 @@ public final class EventTimeWatermark {
     return events.join(broadcast(commits), Joins.on(COMMIT_VERSION));
   }
 
-  /** The latest of {@code seen} and every {@code event_time} of {@code events}: the watermark after them. */
-  public static Timestamp after(Timestamp seen, Dataset<Row> events) {
-    Row row = events.agg(max(col("event_time"))).head();
-    Timestamp latest = row.isNullAt(0) ? null : row.getTimestamp(0);
+  /** The later of {@code seen} and {@code latest} (the latest event time of a batch), either possibly null. */
+  public static Timestamp later(Timestamp seen, Timestamp latest) {
     if (seen == null) {
       return latest;
     }

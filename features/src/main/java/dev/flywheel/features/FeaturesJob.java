@@ -3,6 +3,7 @@ package dev.flywheel.features;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
@@ -87,10 +88,13 @@ public final class FeaturesJob {
       Timestamp seen = GoldSteps.storedWatermark(spark, tables);
       Dataset<Row> fresh = SilverImpressions.distinctEvents(EventTimeWatermark.withWatermark(
           bronzeWithCommits(run, tables.bronze().qualifiedName(), mode), seen)).persist(StorageLevel.MEMORY_AND_DISK());
-      long rowsIn = fresh.count();
+      // One pass over the batch for its size and its latest event time (the watermark after it).
+      Row batch = fresh.agg(count(lit(1)), max(col("event_time"))).head();
+      long rowsIn = batch.getLong(0);
+      Timestamp watermark = EventTimeWatermark.later(seen, batch.isNullAt(1) ? null : batch.getTimestamp(1));
       feedback.put("late_impressions", updateImpressions(run, tables, config, fresh));
       feedback.putAll(attributeFeedback(run, tables, config, fresh));
-      progress = GoldSteps.advance(run, tables, config, EventTimeWatermark.after(seen, fresh));
+      progress = GoldSteps.advance(run, tables, config, watermark);
       fresh.unpersist();
       return new RowCounts(rowsIn, progress.examples());
     }
@@ -163,8 +167,10 @@ public final class FeaturesJob {
     for (Row row : classified.groupBy("pending", "attribution").count().collectAsList()) {
       outcomes.put((row.getBoolean(0) ? "pending_" : "") + row.getString(1), row.getLong(2));
     }
+    // Read twice (the duplicate count and the MERGE): kept rather than aggregated again.
     Dataset<Row> labels = ImpressionLabels.aggregate(
-        classified.where(col("attribution").equalTo(FeedbackAttribution.ATTRIBUTED)));
+        classified.where(col("attribution").equalTo(FeedbackAttribution.ATTRIBUTED)))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Row duplicates = labels.agg(sum(when(col("clicks").gt(1), col("clicks").minus(1)).otherwise(0))).head();
     outcomes.put("duplicate_clicks", duplicates.isNullAt(0) ? 0 : duplicates.getLong(0));
     run.idempotently(tables.impressions(), "labels", () ->
@@ -180,6 +186,7 @@ public final class FeaturesJob {
             .whenMatched(not(col("s.still_unknown"))).delete()
             .whenNotMatched(col("s.still_unknown")).insertExpr(insertFeedback())
             .execute());
+    labels.unpersist();
     classified.unpersist();
     return outcomes;
   }

@@ -51,32 +51,47 @@ class FeaturesIncrementalTest {
         .commit();
   }
 
-  @Test
-  void threeIncrementsWithLateFeedbackEqualAFullRecompute() {
-    BronzeRows bronze = new BronzeRows("incr");
-    FeatureConfig config = BronzeRows.config();
-    firstIncrement(bronze);
-    FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL);
-    secondIncrement(bronze);
-    FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL);
-    thirdIncrement(bronze);
-    FeaturesResult last = FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL);
-    Map<String, List<Row>> incremental = contents(bronze.tables);
+  /**
+   * The shared fixture: three incremental runs (late feedback, feedback whose impression comes a run later, a
+   * late impression), their tables, then a full recompute of the same bronze.
+   */
+  private static final class ThreeIncrementsThenFull {
+    static final BronzeRows BRONZE = new BronzeRows("incr");
+    static final FeaturesResult LAST_INCREMENT;
+    static final Map<String, List<Row>> INCREMENTAL;
+    static final FeaturesResult FULL;
 
-    FeaturesResult full = FeaturesJob.run(spark, bronze.tables, config, ReadMode.FULL);
-
-    assertEquals(last.frontier(), full.frontier());
-    assertEquals(9, incremental.get(bronze.tables.examples()).size(), incremental.toString());
-    assertSameContents(incremental, contents(bronze.tables));
+    static {
+      SparkSession spark = SharedSpark.session();
+      FeatureConfig config = BronzeRows.config();
+      firstIncrement(BRONZE);
+      FeaturesJob.run(spark, BRONZE.tables, config, ReadMode.INCREMENTAL);
+      secondIncrement(BRONZE);
+      FeaturesJob.run(spark, BRONZE.tables, config, ReadMode.INCREMENTAL);
+      thirdIncrement(BRONZE);
+      LAST_INCREMENT = FeaturesJob.run(spark, BRONZE.tables, config, ReadMode.INCREMENTAL);
+      INCREMENTAL = contents(spark, BRONZE.tables);
+      FULL = FeaturesJob.run(spark, BRONZE.tables, config, ReadMode.FULL);
+    }
   }
 
   @Test
+  void threeIncrementsWithLateFeedbackEqualAFullRecompute() {
+    BronzeRows bronze = ThreeIncrementsThenFull.BRONZE;
+
+    assertEquals(ThreeIncrementsThenFull.LAST_INCREMENT.frontier(), ThreeIncrementsThenFull.FULL.frontier());
+    assertEquals(9, ThreeIncrementsThenFull.INCREMENTAL.get(bronze.tables.examples()).size(),
+        ThreeIncrementsThenFull.INCREMENTAL.toString());
+    assertSameContents(ThreeIncrementsThenFull.INCREMENTAL, contents(spark, bronze.tables));
+  }
+
+  /**
+   * Checked on the full recompute of the fixture: the incremental runs produce the same tables (the test above),
+   * so no feature of theirs leaks either.
+   */
+  @Test
   void noFeatureSeesItsOwnClickOrAnyLaterEvent() {
-    BronzeRows bronze = new BronzeRows("leak");
-    firstIncrement(bronze);
-    secondIncrement(bronze);
-    thirdIncrement(bronze);
-    FeaturesJob.run(spark, bronze.tables, BronzeRows.config(), ReadMode.INCREMENTAL);
+    BronzeRows bronze = ThreeIncrementsThenFull.BRONZE;
 
     Map<String, Row> examples = new LinkedHashMap<>();
     for (Row row : spark.table(bronze.tables.examples()).collectAsList()) {
@@ -114,17 +129,17 @@ class FeaturesIncrementalTest {
     JobRun dying = RunLedger.onDelta(spark, bronze.tables.ledger()).start(FeaturesJob.NAME, ReadMode.INCREMENTAL,
         List.of(bronze.tables.bronze().qualifiedName()), config.params());
     new FeaturesJob.Body(bronze.tables, config, ReadMode.INCREMENTAL).apply(dying);
-    Map<String, List<Row>> committed = contents(bronze.tables);
+    Map<String, List<Row>> committed = contents(spark, bronze.tables);
     // The process dies here: its writes are committed, its ledger entry is not.
 
     FeaturesResult retry = FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL);
 
     assertEquals(dying.record().sequence(), retry.run().sequence());
     assertEquals(2, retry.run().attempt());
-    assertSameContents(committed, contents(bronze.tables));
+    assertSameContents(committed, contents(spark, bronze.tables));
   }
 
-  private Map<String, List<Row>> contents(FeatureTables tables) {
+  private static Map<String, List<Row>> contents(SparkSession spark, FeatureTables tables) {
     Map<String, List<Row>> contents = new LinkedHashMap<>();
     for (TableSpec spec : tables.written()) {
       Dataset<Row> rows = spark.table(spec.qualifiedName());

@@ -32,6 +32,10 @@ public final class SparkSessions {
     defaults.put("spark.hadoop.hive.metastore.schema.verification", "false");
     // Two cores: the default 200 shuffle partitions would be 200 tiny tasks per stage.
     defaults.put("spark.sql.shuffle.partitions", "4");
+    // Delta rebuilds a table's state (its file list) in a job of this many tasks, default 50, for every table a
+    // run touches; a features run touches eight tables a dozen times, and 50 tiny tasks each were most of its
+    // tasks. A few thousand files per table fit a handful of partitions.
+    defaults.put("spark.databricks.delta.snapshotPartitions", "4");
     defaults.put("spark.driver.host", "127.0.0.1");
     defaults.put("spark.driver.bindAddress", "127.0.0.1");
     defaults.put("spark.ui.enabled", "false");
