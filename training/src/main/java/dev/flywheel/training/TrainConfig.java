@@ -52,6 +52,12 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         logLossDelta, rounds, maxDepth, gpu, models);
   }
 
+  /** A copy with another split: the validation and holdout shares of the time range. */
+  public TrainConfig withSplit(double newValidationFraction, double newHoldoutFraction) {
+    return new TrainConfig(label, full, replayRatio, newValidationFraction, newHoldoutFraction, aucEpsilon,
+        logLossDelta, rounds, maxDepth, gpu, models);
+  }
+
   /** The parameters as stored in the registry and the ledger. */
   public Map<String, String> asParams() {
     return Map.ofEntries(Map.entry("label", label), Map.entry("full", String.valueOf(full)),

@@ -1,13 +1,13 @@
 package dev.flywheel.pipelines.ingest;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.ceil;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.split;
@@ -32,7 +32,8 @@ import org.apache.spark.sql.expressions.Window;
  * landed through the same validation as every other source. Per rating: an {@code impression} on
  * surface {@code recommendation} (user {@code u<userId>}, item {@code m<movieId>}, request
  * {@code u<userId>-<UTC date>}, position = order of the user's ratings that day), a {@code rating}
- * one second later with the value rounded up to whole stars, and a {@code click} one second later
+ * one second later with the value as rated (half stars kept, so 3.5 stays below the positive threshold of 4;
+ * the lowest MovieLens rating 0.5 is raised to the contract's minimum 1), and a {@code click} one second later
  * when the rating is 4 or more. Event ids derive from the source row, so importing twice stores once.
  */
 public final class MovieLensImport {
@@ -70,7 +71,7 @@ public final class MovieLensImport {
     Column rating = to_json(struct(concat(id, lit("rating")).as("event_id"), lit("rating").as("event_type"),
         oneSecondLater.as("event_time"), common.getField("user_id").as("user_id"),
         common.getField("item_id").as("item_id"), common.getField("request_id").as("request_id"),
-        common.getField("surface").as("surface"), ceil(col("rating")).cast("int").as("value")));
+        common.getField("surface").as("surface"), greatest(col("rating"), lit(1.0)).as("value")));
     Column click = when(col("rating").geq(4), to_json(struct(concat(id, lit("click")).as("event_id"),
         lit("click").as("event_type"), oneSecondLater.as("event_time"), common.getField("user_id").as("user_id"),
         common.getField("item_id").as("item_id"), common.getField("request_id").as("request_id"),

@@ -88,17 +88,19 @@ class BatchLandingTest {
 
   @Test
   void movieLensRatingsBecomeImpressionsRatingsAndClicksOnce() throws IOException {
+    // 3.5 stays below the positive threshold 4 (no click); 0.5 is raised to the contract's minimum 1.
     Files.writeString(dir.resolve("ratings.csv"), """
         userId,movieId,rating,timestamp
         1,10,4.0,964982703
-        1,20,2.5,964982800
+        1,20,3.5,964982800
         2,10,5.0,964900000
+        3,30,0.5,964900000
         """);
 
     BronzeWrites.Landed first = MovieLensImport.run(spark, dir);
     BronzeWrites.Landed second = MovieLensImport.run(spark, dir);
 
-    assertEquals(new BronzeWrites.Landed(8, 0), first);
+    assertEquals(new BronzeWrites.Landed(10, 0), first);
     assertEquals(new BronzeWrites.Landed(0, 0), second);
     List<Row> events = spark.sql("SELECT event_id, event_type, request_id, position, value, "
         + "cast(event_time AS string) AS t FROM " + Tables.FEEDBACK_EVENTS.qualifiedName() + " ORDER BY event_id")
@@ -108,10 +110,12 @@ class BatchLandingTest {
         "[ml-1-10-impression,impression,u1-2000-07-30,0,null,2000-07-30 18:45:03]",
         "[ml-1-10-rating,rating,u1-2000-07-30,null,4.0,2000-07-30 18:45:04]",
         "[ml-1-20-impression,impression,u1-2000-07-30,1,null,2000-07-30 18:46:40]",
-        "[ml-1-20-rating,rating,u1-2000-07-30,null,3.0,2000-07-30 18:46:41]",
+        "[ml-1-20-rating,rating,u1-2000-07-30,null,3.5,2000-07-30 18:46:41]",
         "[ml-2-10-click,click,u2-2000-07-29,null,null,2000-07-29 19:46:41]",
         "[ml-2-10-impression,impression,u2-2000-07-29,0,null,2000-07-29 19:46:40]",
-        "[ml-2-10-rating,rating,u2-2000-07-29,null,5.0,2000-07-29 19:46:41]"),
+        "[ml-2-10-rating,rating,u2-2000-07-29,null,5.0,2000-07-29 19:46:41]",
+        "[ml-3-30-impression,impression,u3-2000-07-29,0,null,2000-07-29 19:46:40]",
+        "[ml-3-30-rating,rating,u3-2000-07-29,null,1.0,2000-07-29 19:46:41]"),
         events.stream().map(Row::toString).toList());
   }
 
