@@ -32,7 +32,8 @@ import scala.collection.Seq;
  * <ul>
  *   <li>{@link #beforeEach}: for every event, the state strictly before its time = the stored state plus a
  *       cumulative window over the slice's earlier events (the running sum up to its instant minus the
- *       events of that instant, so events at the same instant never see each other);
+ *       events of that instant, so events at the same instant never see each other), and the latest
+ *       rating strictly before it ({@code last_rating}, the highest of an instant's ratings);
  *   <li>{@link #advance}: the new state of every key the slice touched.
  * </ul>
  *
@@ -46,8 +47,11 @@ import scala.collection.Seq;
  * Only built-in expressions, so the plans can run on a GPU. Pure.
  */
 public final class PointInTimeFeatures {
-  /** Additive counts that also have decayed versions. */
-  public static final List<String> DECAYED = List.of("impressions", "clicks");
+  /**
+   * Additive counts that also have decayed versions: impressions and clicks (recency-weighted CTR), ratings
+   * and positive ratings (recency-weighted positive rate, {@link #withDecayedRates}).
+   */
+  public static final List<String> DECAYED = List.of("impressions", "clicks", "ratings", "positive_ratings");
 
   /** The span of one anchor of the decayed running sums, in half-lives (see the class comment). */
   static final int ANCHOR_SPAN_HALF_LIVES = 256;
@@ -61,7 +65,8 @@ public final class PointInTimeFeatures {
 
   /**
    * For every event of {@code events} that counts for {@code entity}: its event key, the entity's
-   * additive counts, decayed counts (valued at the event's time) and {@code last_event_time}, all from
+   * additive counts, decayed counts (valued at the event's time), {@code last_event_time} and
+   * {@code last_rating}, all from
    * events strictly before it.
    */
   public static Dataset<Row> beforeEach(Dataset<Row> events, Dataset<Row> state, Entity entity, Timestamp from,
@@ -74,8 +79,15 @@ public final class PointInTimeFeatures {
     WindowSpec sameInstant = Window.partitionBy(instant.toArray(Column[]::new));
     WindowSpec inOrder = Window.partitionBy(keys).orderBy(col("ts"), col("kind"), col("request_id"), col("item_id"));
     Column sinceFrom = col("since_from");
+    Column isRating = col("ratings").gt(0);
     Dataset<Row> anchored = entity.eventsOf(events).withColumn("previous_ts", lag(col("ts"), 1).over(inOrder))
-        .withColumn("since_from", seconds(col("ts")).minus(from.getTime() / 1000));
+        .withColumn("since_from", seconds(col("ts")).minus(from.getTime() / 1000))
+        .withColumn("rating_ts_up_to_now", max(when(isRating, col("ts"))).over(upToNow))
+        .withColumn("previous_rating_ts", lag(col("rating_ts_up_to_now"), 1).over(inOrder))
+        // The first event of an instant follows the previous instant: its predecessor's running latest
+        // rating time is the latest strictly before the instant, and the instant's other events share it.
+        .withColumn("slice_rating_ts", max(when(col("previous_ts").lt(col("ts")), col("previous_rating_ts")))
+            .over(sameInstant));
     for (int i = 0; i < config.halfLives().size(); i++) {
       long span = anchorSpanSeconds(config.halfLives().get(i));
       anchored = anchored.withColumn(anchorName(i), sinceFrom.divide(span).cast("long").multiply(span));
@@ -84,7 +96,8 @@ public final class PointInTimeFeatures {
     for (int i = 0; i < config.halfLives().size(); i++) {
       joined = joined.join(carriedIn(anchored, entity, i, config), joinKeys(entity, anchorName(i)), "left");
     }
-    joined = joined.join(stored(state, entity), Joins.on(entity.keys()), "left");
+    joined = joined.join(stored(state, entity), Joins.on(entity.keys()), "left")
+        .join(ratingsAt(anchored, entity), joinKeys(entity, "slice_rating_ts"), "left");
     List<Column> out = new ArrayList<>();
     for (String key : FeatureEvents.EVENT_KEY) {
       out.add(col(key));
@@ -110,6 +123,8 @@ public final class PointInTimeFeatures {
     }
     out.add(greatest(col("s_last_event_time"),
         max(when(col("previous_ts").lt(col("ts")), col("previous_ts"))).over(sameInstant)).as("last_event_time"));
+    out.add(when(col("slice_rating_ts").isNotNull(), col("slice_rating")).otherwise(col("s_last_rating"))
+        .as("last_rating"));
     out.add(col("ts"));
     return joined.select(out.toArray(Column[]::new));
   }
@@ -131,6 +146,17 @@ public final class PointInTimeFeatures {
     }
     return anchored.groupBy(groups.toArray(Column[]::new))
         .agg(sums.get(0), sums.subList(1, sums.size()).toArray(Column[]::new));
+  }
+
+  /**
+   * Per key and instant with ratings: the rating there, keyed {@code slice_rating_ts}; the highest when
+   * several ratings share the instant ({@link #advance} breaks the tie alike).
+   */
+  private static Dataset<Row> ratingsAt(Dataset<Row> anchored, Entity entity) {
+    List<Column> groups = new ArrayList<>(List.of(Joins.columns(entity.keyArray())));
+    groups.add(col("ts").as("slice_rating_ts"));
+    return anchored.where(col("ratings").gt(0)).groupBy(groups.toArray(Column[]::new))
+        .agg(max(col("rating_sum")).as("slice_rating"));
   }
 
   private static Seq<String> joinKeys(Entity entity, String anchor) {
@@ -164,7 +190,9 @@ public final class PointInTimeFeatures {
    */
   public static Dataset<Row> advance(Dataset<Row> events, Dataset<Row> state, Entity entity, FeatureConfig config) {
     WindowSpec perKey = Window.partitionBy(Joins.columns(entity.keyArray()));
-    Dataset<Row> counted = entity.eventsOf(events).withColumn("key_last", max(col("ts")).over(perKey));
+    Column isRating = col("ratings").gt(0);
+    Dataset<Row> counted = entity.eventsOf(events).withColumn("key_last", max(col("ts")).over(perKey))
+        .withColumn("key_last_rating", max(when(isRating, col("ts"))).over(perKey));
     List<Column> aggregates = new ArrayList<>();
     for (String count : FeatureEvents.ADDITIVE) {
       aggregates.add(sum(col(count)).as(count));
@@ -177,6 +205,9 @@ public final class PointInTimeFeatures {
     }
     aggregates.add(min(col("ts")).as("first_event_time"));
     aggregates.add(max(col("ts")).as("last_event_time"));
+    aggregates.add(max(when(isRating, col("ts"))).as("last_rating_time"));
+    aggregates.add(max(when(isRating.and(col("ts").equalTo(col("key_last_rating"))), col("rating_sum")))
+        .as("last_rating"));
     Column[] rest = aggregates.subList(1, aggregates.size()).toArray(Column[]::new);
     Dataset<Row> slice = counted.groupBy(Joins.columns(entity.keyArray())).agg(aggregates.get(0), rest);
     Dataset<Row> joined = slice.join(stored(state, entity), Joins.on(entity.keys()), "left");
@@ -195,6 +226,9 @@ public final class PointInTimeFeatures {
     }
     out.add(least(col("s_first_event_time"), col("first_event_time")).as("first_event_time"));
     out.add(col("last_event_time"));
+    Column sliceRated = col("last_rating_time").isNotNull();
+    out.add(when(sliceRated, col("last_rating")).otherwise(col("s_last_rating")).as("last_rating"));
+    out.add(when(sliceRated, col("last_rating_time")).otherwise(col("s_last_rating_time")).as("last_rating_time"));
     Dataset<Row> advanced = joined.select(out.toArray(Column[]::new));
     if (entity.equals(Entity.GLOBAL)) {
       return withRates(advanced, rawRate("clicks", "impressions", 0.0), rawRate("positive_ratings", "ratings", 0.5),
@@ -225,6 +259,27 @@ public final class PointInTimeFeatures {
         .withColumn("avg_dwell", when(col("dwells").gt(0), col("dwell_sum").divide(col("dwells"))));
   }
 
+  /**
+   * Adds {@code decayed_positive_rate_<short|mid|long>} to rows of decayed counts valued at one time and
+   * their {@code positive_rate}: {@code (decayed_positive_ratings + m * positive_rate) / (decayed_ratings + m)},
+   * the recent positive rate shrunk towards the entity's whole-history rate, so a taste that changed shows
+   * without a few recent ratings swinging it. Only meaningful at the time the decayed counts are valued at
+   * (an example's), so gold stores the counts, not these rates.
+   */
+  public static Dataset<Row> withDecayedRates(Dataset<Row> valued, double m) {
+    Dataset<Row> rated = valued;
+    for (int i = 0; i < FeatureConfig.HALF_LIFE_NAMES.size(); i++) {
+      rated = rated.withColumn(decayedRateName(i), smoothed(col(decayedName("positive_ratings", i)),
+          col(decayedName("ratings", i)), col("positive_rate"), m));
+    }
+    return rated;
+  }
+
+  /** {@code decayed_positive_rate_<short|mid|long>}. */
+  public static String decayedRateName(int halfLife) {
+    return "decayed_positive_rate_" + FeatureConfig.HALF_LIFE_NAMES.get(halfLife);
+  }
+
   /** {@code (hits + m * prior) / (trials + m)}. */
   public static Column smoothed(Column hits, Column trials, Column prior, double m) {
     return hits.plus(prior.multiply(m)).divide(trials.plus(m));
@@ -244,8 +299,7 @@ public final class PointInTimeFeatures {
         values.add(decayedName(count, i));
       }
     }
-    values.add("first_event_time");
-    values.add("last_event_time");
+    values.addAll(List.of("first_event_time", "last_event_time", "last_rating", "last_rating_time"));
     values.forEach(value -> columns.add(col(value).as("s_" + value)));
     return state.select(columns.toArray(Column[]::new));
   }

@@ -32,9 +32,9 @@ public final class TrainingExamples {
 
   /** The example features of one entity for every impression event, named with the entity's prefix. */
   public static Dataset<Row> entityFeatures(Dataset<Row> before, Dataset<Row> priors, Entity entity, double m) {
-    Dataset<Row> rated = PointInTimeFeatures.withRates(
+    Dataset<Row> rated = PointInTimeFeatures.withDecayedRates(PointInTimeFeatures.withRates(
         before.where(col("kind").equalTo("impression")).join(priors, Joins.on(FeatureEvents.EVENT_KEY)),
-        col("g_ctr"), col("g_positive_rate"), m)
+        col("g_ctr"), col("g_positive_rate"), m), m)
         .withColumn("seconds_since_last",
             PointInTimeFeatures.seconds(col("ts")).minus(PointInTimeFeatures.seconds(col("last_event_time")))
                 .cast("double"));

@@ -1,6 +1,8 @@
 package dev.flywheel.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flywheel.lakehouse.JobRun;
 import dev.flywheel.lakehouse.ReadMode;
@@ -101,6 +103,7 @@ class FeaturesIncrementalTest {
     assertEquals(true, first.getAs("clicked"));
     assertEquals(0.0, (double) first.getAs("u_impressions"), "an impression at the same instant is not before");
     assertEquals(0.0, (double) first.getAs("u_clicks"), "its own click is after it");
+    assertNull(first.getAs("i_last_rating"), "no rating yet");
     Row sameRequest = examples.get("r1/i2");
     assertEquals(0.0, (double) sameRequest.getAs("u_clicks"), "the click at 10:01 is after 10:00");
     Row later = examples.get("r2/i1");
@@ -111,9 +114,13 @@ class FeaturesIncrementalTest {
     Row afterRating = examples.get("r8/i1");
     assertEquals(1.0, (double) afterRating.getAs("i_ratings"), "the rating at 15:10 is after 14:30");
     assertEquals(5.0, (double) afterRating.getAs("i_avg_rating"));
+    assertEquals(5.0, (double) afterRating.getAs("i_last_rating"));
     Row lastOne = examples.get("r9/i1");
     assertEquals(2.0, (double) lastOne.getAs("i_ratings"));
     assertEquals(3.5, (double) lastOne.getAs("i_avg_rating"));
+    assertEquals(2.0, (double) lastOne.getAs("i_last_rating"), "the latest rating (15:10), not the highest");
+    assertTrue((double) lastOne.getAs("i_decayed_positive_rate_short") < (double) lastOne.getAs("i_positive_rate"),
+        "the recent negative rating weighs more than the older positive one");
     assertEquals(2.0, (double) lastOne.getAs("i_clicks"), "10:01 and 13:05, not its own at 16:01");
     assertEquals(true, lastOne.getAs("clicked"));
     assertEquals(9, examples.size(), "a10 at 23:00 is after the frontier");

@@ -135,8 +135,16 @@ public final class Tables {
         .add(optional("decayed_clicks_short", DoubleType, "Clicks weighted with the short half-life"))
         .add(optional("decayed_clicks_mid", DoubleType, "Clicks weighted with the mid half-life"))
         .add(optional("decayed_clicks_long", DoubleType, "Clicks weighted with the long half-life"))
+        .add(optional("decayed_ratings_short", DoubleType, "Ratings weighted with the short half-life"))
+        .add(optional("decayed_ratings_mid", DoubleType, "Ratings weighted with the mid half-life"))
+        .add(optional("decayed_ratings_long", DoubleType, "Ratings weighted with the long half-life"))
+        .add(optional("decayed_positive_ratings_short", DoubleType, "Ratings >= 4 weighted with the short half-life"))
+        .add(optional("decayed_positive_ratings_mid", DoubleType, "Ratings >= 4 weighted with the mid half-life"))
+        .add(optional("decayed_positive_ratings_long", DoubleType, "Ratings >= 4 weighted with the long half-life"))
         .add(optional("first_event_time", TimestampType, "First impression or feedback event"))
         .add(optional("last_event_time", TimestampType, "Latest impression or feedback event (recency)"))
+        .add(optional("last_rating", DoubleType, "The latest rating (the highest of its instant's)"))
+        .add(optional("last_rating_time", TimestampType, "Time of the latest rating"))
         .add(optional("ctr", DoubleType, "(clicks + m * global ctr) / (impressions + m), global ctr just before"
             + " last_event_time: CTR smoothed towards the global rate (raw rate in gold.global_features)"))
         .add(optional("positive_rate", DoubleType, "(positive_ratings + m * global rate) / (ratings + m), likewise"))
@@ -180,7 +188,17 @@ public final class Tables {
   public static final List<String> EXAMPLE_FEATURES = List.of(
       "impressions", "clicks", "purchases", "ratings", "ctr", "positive_rate", "avg_rating", "avg_dwell",
       "decayed_impressions_short", "decayed_impressions_mid", "decayed_impressions_long",
-      "decayed_clicks_short", "decayed_clicks_mid", "decayed_clicks_long", "seconds_since_last");
+      "decayed_clicks_short", "decayed_clicks_mid", "decayed_clicks_long",
+      "decayed_positive_rate_short", "decayed_positive_rate_mid", "decayed_positive_rate_long",
+      "last_rating", "seconds_since_last");
+
+  /** How the example features that are not a gold column are computed, appended to their column comment. */
+  private static final Map<String, String> EXAMPLE_FEATURE_NOTES = Map.of(
+      "seconds_since_last", ": event_time - last_event_time in whole seconds",
+      "decayed_positive_rate_short", ": (decayed_positive_ratings_short + m * positive_rate)"
+          + " / (decayed_ratings_short + m), decayed counts valued at event_time: the recent positive rate",
+      "decayed_positive_rate_mid", ": likewise with the mid half-life",
+      "decayed_positive_rate_long", ": likewise with the long half-life");
 
   /** Entity prefixes of the training-example features: user, item, query-item. */
   public static final List<String> EXAMPLE_PREFIXES = List.of("u_", "i_", "qi_");
@@ -209,8 +227,8 @@ public final class Tables {
         .add(optional("g_positive_rate", DoubleType, "Global rate of ratings >= 4 before the impression"));
     for (String prefix : EXAMPLE_PREFIXES) {
       for (String feature : EXAMPLE_FEATURES) {
-        schema = schema.add(optional(prefix + feature, DoubleType,
-            prefix + " entity's " + feature + " from events strictly before event_time"));
+        schema = schema.add(optional(prefix + feature, DoubleType, prefix + " entity's " + feature
+            + " from events strictly before event_time" + EXAMPLE_FEATURE_NOTES.getOrDefault(feature, "")));
       }
     }
     return schema.add(required("event_date", DateType, "UTC date of event_time (partition)"));

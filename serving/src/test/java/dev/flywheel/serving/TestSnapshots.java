@@ -27,8 +27,9 @@ public final class TestSnapshots {
           {"user_id":"u-1","impressions":40,"clicks":8,"purchases":1,"ratings":2,"rating_sum":9.0,\
           "positive_ratings":2,"dwells":8,"dwell_sum":400.0,"decayed_impressions_short":4.0,\
           "decayed_impressions_mid":20.0,"decayed_impressions_long":35.0,"decayed_clicks_short":1.0,\
-          "decayed_clicks_mid":4.0,"decayed_clicks_long":7.0,"first_event_time":"2026-11-01T00:00:00Z",\
-          "last_event_time":"2026-11-20T10:00:00Z","ctr":0.1}
+          "decayed_clicks_mid":4.0,"decayed_clicks_long":7.0,"decayed_ratings_short":1.5,\
+          "decayed_positive_ratings_short":1.25,"first_event_time":"2026-11-01T00:00:00Z",\
+          "last_event_time":"2026-11-20T10:00:00Z","last_rating":3.5,"ctr":0.1}
           """);
       Files.writeString(dir.resolve("items.jsonl"), """
           {"item_id":"i-1","impressions":300,"clicks":30,"purchases":3,"ratings":0,"rating_sum":0.0,\

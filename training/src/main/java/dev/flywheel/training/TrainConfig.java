@@ -65,6 +65,12 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         rounds, maxDepth, gpu, models, Optional.of(bound));
   }
 
+  /** A copy with another split: the validation and holdout shares of the time range. */
+  public TrainConfig withSplit(double newValidationFraction, double newHoldoutFraction) {
+    return new TrainConfig(label, full, replayRatio, newValidationFraction, newHoldoutFraction, aucEpsilon,
+        logLossDelta, rounds, maxDepth, gpu, models, until);
+  }
+
   /** The parameters as stored in the registry and the ledger. */
   public Map<String, String> asParams() {
     Map<String, String> params = new HashMap<>(Map.ofEntries(Map.entry("label", label), Map.entry("full", String.valueOf(full)),

@@ -7,8 +7,8 @@ import java.time.format.DateTimeParseException;
 /**
  * One row of a gold running-state table (user, item, query-item or global) as the online snapshot
  * holds it: the additive counts, the decayed counts valued at {@code lastEventTime}, and that time.
- * Absent counts read as 0, absent decayed counts as 0, an absent time as null (the gold tables'
- * nulls). Immutable.
+ * Absent counts read as 0, absent decayed counts as 0, an absent time as null and an absent last rating
+ * as NaN (the gold tables' nulls). Immutable.
  *
  * @param impressions impressions before the frontier
  * @param clicks attributed clicks
@@ -20,20 +20,27 @@ import java.time.format.DateTimeParseException;
  * @param dwellSum sum of the dwell seconds
  * @param decayedImpressions impressions weighted with the short, mid and long half-lives, valued at lastEventTime
  * @param decayedClicks clicks weighted likewise
+ * @param decayedRatings ratings weighted likewise
+ * @param decayedPositiveRatings ratings of 4 or more weighted likewise
  * @param lastEventTime the latest event counted, or null
+ * @param lastRating the latest rating (the highest of its instant's), NaN before the first
  */
 public record EntityState(long impressions, long clicks, long purchases, long ratings, double ratingSum,
     long positiveRatings, long dwells, double dwellSum, double[] decayedImpressions, double[] decayedClicks,
-    Instant lastEventTime) {
+    double[] decayedRatings, double[] decayedPositiveRatings, Instant lastEventTime,
+    double lastRating) {
   /** The decayed-count suffixes in the order of the bundle's half-lives. */
   static final String[] HALF_LIFE_NAMES = {"short", "mid", "long"};
 
   /** The state of an entity the snapshot has never seen: all counts 0, no last event. */
-  public static final EntityState UNSEEN = new EntityState(0, 0, 0, 0, 0, 0, 0, 0, new double[3], new double[3], null);
+  public static final EntityState UNSEEN = new EntityState(0, 0, 0, 0, 0, 0, 0, 0, new double[3], new double[3],
+      new double[3], new double[3], null, Double.NaN);
 
   public EntityState {
     decayedImpressions = decayedImpressions.clone();
     decayedClicks = decayedClicks.clone();
+    decayedRatings = decayedRatings.clone();
+    decayedPositiveRatings = decayedPositiveRatings.clone();
   }
 
   /**
@@ -42,12 +49,10 @@ public record EntityState(long impressions, long clicks, long purchases, long ra
    * @throws IllegalArgumentException if a field has the wrong type or last_event_time is not an ISO instant
    */
   static EntityState fromJson(JsonNode row) {
-    double[] decayedImpressions = new double[HALF_LIFE_NAMES.length];
-    double[] decayedClicks = new double[HALF_LIFE_NAMES.length];
-    for (int i = 0; i < HALF_LIFE_NAMES.length; i++) {
-      decayedImpressions[i] = number(row, "decayed_impressions_" + HALF_LIFE_NAMES[i]);
-      decayedClicks[i] = number(row, "decayed_clicks_" + HALF_LIFE_NAMES[i]);
-    }
+    double[] decayedImpressions = decayed(row, "impressions");
+    double[] decayedClicks = decayed(row, "clicks");
+    double[] decayedRatings = decayed(row, "ratings");
+    double[] decayedPositiveRatings = decayed(row, "positive_ratings");
     JsonNode last = row.get("last_event_time");
     Instant lastEventTime;
     try {
@@ -58,7 +63,17 @@ public record EntityState(long impressions, long clicks, long purchases, long ra
     return new EntityState((long) number(row, "impressions"), (long) number(row, "clicks"),
         (long) number(row, "purchases"), (long) number(row, "ratings"), number(row, "rating_sum"),
         (long) number(row, "positive_ratings"), (long) number(row, "dwells"), number(row, "dwell_sum"),
-        decayedImpressions, decayedClicks, lastEventTime);
+        decayedImpressions, decayedClicks, decayedRatings, decayedPositiveRatings, lastEventTime,
+        row.hasNonNull("last_rating") ? number(row, "last_rating") : Double.NaN);
+  }
+
+  /** {@code decayed_<count>_<short|mid|long>}, in half-life order. */
+  private static double[] decayed(JsonNode row, String count) {
+    double[] values = new double[HALF_LIFE_NAMES.length];
+    for (int i = 0; i < HALF_LIFE_NAMES.length; i++) {
+      values[i] = number(row, "decayed_" + count + "_" + HALF_LIFE_NAMES[i]);
+    }
+    return values;
   }
 
   private static double number(JsonNode row, String field) {

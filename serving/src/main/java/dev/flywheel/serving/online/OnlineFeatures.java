@@ -13,8 +13,9 @@ import java.util.Objects;
  * builds a training example for an impression at time t ({@code TrainingExamples.entityFeatures} over
  * {@code PointInTimeFeatures.beforeEach}): counts as stored; {@code decayed_x(t) = stored * 2^(-(t -
  * last_event_time) / half_life)} in whole seconds; {@code ctr = (clicks + m g_ctr) / (impressions + m)}
- * with the global rates of the snapshot; likewise {@code positive_rate}; {@code avg_rating} and
- * {@code avg_dwell} null without ratings or dwells; {@code seconds_since_last = t - last_event_time}.
+ * with the global rates of the snapshot; likewise {@code positive_rate}; {@code decayed_positive_rate_x =
+ * (decayed_positive_ratings_x(t) + m positive_rate) / (decayed_ratings_x(t) + m)}; {@code avg_rating} and
+ * {@code avg_dwell} null without ratings or dwells; {@code last_rating} as stored (null before the first); {@code seconds_since_last = t - last_event_time}.
  * {@code qi_} features are null without a query; {@code position} is 0 for every candidate (the
  * documented choice for position-debiased ranking) and {@code hour_of_day} the UTC hour of t.
  *
@@ -158,6 +159,10 @@ public final class OnlineFeatures {
     DECAYED_CLICKS_SHORT((s, p) -> decayed(s.decayedClicks()[0], s, p, 0)),
     DECAYED_CLICKS_MID((s, p) -> decayed(s.decayedClicks()[1], s, p, 1)),
     DECAYED_CLICKS_LONG((s, p) -> decayed(s.decayedClicks()[2], s, p, 2)),
+    DECAYED_POSITIVE_RATE_SHORT((s, p) -> decayedPositiveRate(s, p, 0)),
+    DECAYED_POSITIVE_RATE_MID((s, p) -> decayedPositiveRate(s, p, 1)),
+    DECAYED_POSITIVE_RATE_LONG((s, p) -> decayedPositiveRate(s, p, 2)),
+    LAST_RATING((s, p) -> s.lastRating()),
     SECONDS_SINCE_LAST((s, p) -> s.lastEventTime() == null ? Double.NaN
         : p.seconds() - s.lastEventTime().getEpochSecond());
 
@@ -184,6 +189,12 @@ public final class OnlineFeatures {
       }
       double age = p.seconds() - s.lastEventTime().getEpochSecond();
       return stored * Math.pow(2.0, -age / p.halfLivesSeconds()[halfLife]);
+    }
+
+    /** The recent positive rate shrunk towards the whole-history one: the training side's withDecayedRates. */
+    private static double decayedPositiveRate(EntityState s, Prior p, int halfLife) {
+      return (decayed(s.decayedPositiveRatings()[halfLife], s, p, halfLife) + p.strength() * POSITIVE_RATE.of(s, p))
+          / (decayed(s.decayedRatings()[halfLife], s, p, halfLife) + p.strength());
     }
 
     static EntityFeature named(String name) {

@@ -50,12 +50,17 @@ class OnlineFeaturesTest {
     assertEquals((8 + 20 * 0.05) / (40 + 20), value(row, "u_ctr"), 1e-12);
     assertEquals((2 + 20 * 0.75) / (2 + 20), value(row, "u_positive_rate"), 1e-12);
     assertEquals(4.5, value(row, "u_avg_rating"), 1e-12);
+    assertEquals(3.5, value(row, "u_last_rating"));
     assertEquals(50.0, value(row, "u_avg_dwell"), 1e-12);
     // Whole seconds, as Spark's timestamp-to-long cast: 2 h and 30 s since 10:00:00.
     assertEquals(7230.0, value(row, "u_seconds_since_last"));
     assertEquals(4.0 * Math.pow(2, -7230.0 / 3600), value(row, "u_decayed_impressions_short"), 1e-12);
     assertEquals(20.0 * Math.pow(2, -7230.0 / 86400), value(row, "u_decayed_impressions_mid"), 1e-12);
     assertEquals(7.0 * Math.pow(2, -7230.0 / 604800), value(row, "u_decayed_clicks_long"), 1e-12);
+    double decay = Math.pow(2, -7230.0 / 3600);
+    assertEquals((1.25 * decay + 20 * (2 + 20 * 0.75) / (2 + 20)) / (1.5 * decay + 20),
+        value(row, "u_decayed_positive_rate_short"), 1e-12);
+    assertEquals((2 + 20 * 0.75) / (2 + 20), value(row, "u_decayed_positive_rate_mid"), 1e-12);
     assertEquals(300.0, value(row, "i_impressions"));
     assertTrue(Double.isNaN(value(row, "i_avg_rating")), "no ratings: avg_rating is null");
     assertEquals(3630.0, value(row, "i_seconds_since_last"));
@@ -75,7 +80,9 @@ class OnlineFeaturesTest {
       assertEquals(0.05, value(rows[0], prefix + "ctr"), 1e-12);
       assertEquals(0.75, value(rows[0], prefix + "positive_rate"), 1e-12);
       assertEquals(0.0, value(rows[0], prefix + "decayed_impressions_mid"));
+      assertEquals(0.75, value(rows[0], prefix + "decayed_positive_rate_long"), 1e-12);
       assertTrue(Double.isNaN(value(rows[0], prefix + "avg_dwell")));
+      assertTrue(Double.isNaN(value(rows[0], prefix + "last_rating")));
       assertTrue(Double.isNaN(value(rows[0], prefix + "seconds_since_last")));
     }
     for (String feature : FEATURES.stream().filter(f -> f.startsWith("qi_")).toList()) {
