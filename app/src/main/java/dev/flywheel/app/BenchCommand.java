@@ -3,6 +3,7 @@ package dev.flywheel.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.SparkSessions;
 import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.Tables;
@@ -51,6 +52,18 @@ final class BenchCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "Missing benchmark: ingest, serve, train or features");
+  }
+
+  /** Empties a benchmark's scratch catalog and opens the session on it with every table created. */
+  static SparkSession scratchCatalog(FlywheelHome benchHome, Map<String, String> sparkConf) {
+    try {
+      LocalFiles.deleteTree(benchHome.root());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot empty the scratch catalog " + benchHome.root() + ": " + e.getMessage(), e);
+    }
+    SparkSession spark = SparkSessions.getOrCreate(benchHome, sparkConf);
+    TableCatalog.ensureAll(spark, Tables.all());
+    return spark;
   }
 
   /** Writes {@code result} as pretty JSON and says where. */

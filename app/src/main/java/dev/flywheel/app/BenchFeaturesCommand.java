@@ -9,8 +9,6 @@ import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.LakehouseException;
 import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.ReadMode;
-import dev.flywheel.lakehouse.SparkSessions;
-import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.ingest.Backfill;
 import dev.flywheel.pipelines.ingest.BronzeWrites;
@@ -111,10 +109,8 @@ final class BenchFeaturesCommand implements Runnable {
     FlywheelHome benchHome = new FlywheelHome(root.resolve("catalog"));
     PrintWriter out = spec.commandLine().getOut();
     double simulateSeconds = simulate(simulation, input, events, incrementEvents, out);
-    emptied(benchHome.root());
 
-    SparkSession spark = SparkSessions.getOrCreate(benchHome, flywheel.sparkConf);
-    TableCatalog.ensureAll(spark, Tables.all());
+    SparkSession spark = BenchCommand.scratchCatalog(benchHome, flywheel.sparkConf);
     FeatureConfig config = FeatureConfig.defaults();
     FeatureTables tables = FeatureTables.standard();
     Timed<BronzeWrites.Landed> landed = timed(() -> Backfill.run(spark,

@@ -6,20 +6,14 @@ import dev.flywheel.features.FeaturesJob;
 import dev.flywheel.features.FeaturesResult;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.LakehouseException;
-import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.ReadMode;
-import dev.flywheel.lakehouse.SparkSessions;
-import dev.flywheel.lakehouse.TableCatalog;
-import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.ingest.Backfill;
 import dev.flywheel.pipelines.ingest.BronzeWrites;
 import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -175,16 +169,8 @@ final class BenchTrainCommand implements Runnable {
     return new FlywheelHome(parent.flywheel.home().root().resolve("bench-train"));
   }
 
-  /** Empties the scratch catalog and opens the session on it with every table created. */
   private SparkSession scratchCatalog(FlywheelHome benchHome) {
-    try {
-      LocalFiles.deleteTree(benchHome.root());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot empty the scratch catalog " + benchHome.root() + ": " + e.getMessage(), e);
-    }
-    SparkSession spark = SparkSessions.getOrCreate(benchHome, parent.flywheel.sparkConf);
-    TableCatalog.ensureAll(spark, Tables.all());
-    return spark;
+    return BenchCommand.scratchCatalog(benchHome, parent.flywheel.sparkConf);
   }
 
   private Path output() {
