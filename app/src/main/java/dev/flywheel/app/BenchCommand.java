@@ -183,6 +183,11 @@ final class BenchCommand implements Runnable {
     @Option(names = "--items", defaultValue = "10000", description = "Item ids drawn from (default: ${DEFAULT-VALUE}).")
     int items;
 
+    @Option(names = "--connections", defaultValue = "32", paramLabel = "N",
+        description = "Keep-alive connections the load shares; a request due while all are busy waits for one,"
+            + " and the wait counts in its latency (default: ${DEFAULT-VALUE}).")
+    int connections;
+
     @Option(names = "--threads", paramLabel = "N",
         description = "Request handler threads of the in-process server (default: serve's default).")
     Integer threads;
@@ -198,7 +203,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
       ServeLoad.Config load = Arguments.valid(spec, () -> new ServeLoad.Config(rate, Duration.ofSeconds(seconds),
-          Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1));
+          Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1, connections));
       ServerConfig defaults = ServerConfig.defaults(0);
       ServerConfig serverConfig = Arguments.valid(spec, () -> new ServerConfig(defaults.host(), defaults.port(),
           threads != null ? threads : defaults.threads(), defaults.maxCandidates(), defaults.maxBodyBytes(),
@@ -230,7 +235,10 @@ final class BenchCommand implements Runnable {
       json.put("server", url == null ? "in-process, impressions off" : url.toString());
       json.put("server_jvm", serverJvm());
       json.put("server_threads", server == null ? null : server.threads());
-      json.put("load_generator", "child JVM " + String.join(" ", ServeLoad.CHILD_JVM_OPTIONS));
+      json.put("load_generator", "child JVM " + String.join(" ", ServeLoad.CHILD_JVM_OPTIONS) + ", "
+          + result.connections() + " keep-alive connections");
+      json.put("connections", result.connections());
+      json.put("waited_for_connection", result.waitedForConnection());
       json.put("model_version", models == null ? null : models.current().modelVersion());
       json.put("target_rate_per_second", rate);
       json.put("candidates", candidates);
