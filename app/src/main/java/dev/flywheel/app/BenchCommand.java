@@ -217,8 +217,10 @@ final class BenchCommand implements Runnable {
         server = RankServer.start(serverConfig, models, ImpressionLog.disabled());
       }
       ServeLoad.Result result;
+      Map<String, Double> serviceMillis = null;
       try {
         result = ServeLoad.runInChildJvm(server != null ? server.rankUrl() : url, load);
+        serviceMillis = server == null ? null : server.metrics().latencyMillis();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while benchmarking", e);
@@ -252,6 +254,9 @@ final class BenchCommand implements Runnable {
       json.put("latency_p95_ms", result.p95Millis());
       json.put("latency_p99_ms", result.p99Millis());
       json.put("latency_max_ms", result.maxMillis());
+      // In the handler, from its first byte of work to the answer sent: what latency adds beyond it is
+      // waiting (for a connection, in the network, for a handler thread, for the CPU).
+      json.put("server_service_ms_last_4096", serviceMillis);
       json.put("target_p99_ms", 10);
       PrintWriter out = spec.commandLine().getOut();
       out.println(String.format(Locale.ROOT, "%d of %d requests OK at %.0f req/s (target %.0f): p50 %.2f ms,"

@@ -291,33 +291,39 @@ public final class ServeLoad {
     }
 
     private void readAnswers() {
-      while (!closed) {
-        try {
+      try {
+        while (!closed) {
           selector.select();
-        } catch (IOException | ClosedSelectorException e) {
-          return;
+          for (SelectionKey key : selector.selectedKeys()) {
+            readOn(key);
+          }
+          selector.selectedKeys().clear();
         }
-        for (SelectionKey key : selector.selectedKeys()) {
-          Connection connection = (Connection) key.attachment();
-          int status;
-          try {
-            status = connection.read();
-          } catch (IOException e) {
-            status = 0;
-          }
-          if (status == Connection.INCOMPLETE) {
-            continue;
-          }
-          answer(connection.slot, connection.due, status);
-          connection.slot = Connection.NO_REQUEST;
-          if (status == 0) {
-            key.cancel();
-            reconnect(connection);
-          } else {
-            free(connection);
-          }
+      } catch (IOException | ClosedSelectorException e) {
+        if (!closed) {
+          LOG.log(Level.WARNING, "The load generator stopped reading answers: " + e);
         }
-        selector.selectedKeys().clear();
+      }
+    }
+
+    private void readOn(SelectionKey key) {
+      Connection connection = (Connection) key.attachment();
+      int status;
+      try {
+        status = connection.read();
+      } catch (IOException e) {
+        status = 0;
+      }
+      if (status == Connection.INCOMPLETE) {
+        return;
+      }
+      answer(connection.slot, connection.due, status);
+      connection.slot = Connection.NO_REQUEST;
+      if (status == 0) {
+        key.cancel();
+        reconnect(connection);
+      } else {
+        free(connection);
       }
     }
 
@@ -337,6 +343,9 @@ public final class ServeLoad {
 
     /** A broken connection (server gone or closed it) is replaced, so the load keeps its connections. */
     private void reconnect(Connection broken) {
+      if (closed) {
+        return;
+      }
       synchronized (this) {
         idle.remove(broken);
       }
