@@ -236,6 +236,7 @@ final class BenchCommand implements Runnable {
       json.put("cores", Runtime.getRuntime().availableProcessors());
       json.put("server", url == null ? "in-process, impressions off" : url.toString());
       json.put("server_jvm", serverJvm());
+      json.put("server_jvm_options", ManagementFactory.getRuntimeMXBean().getInputArguments());
       json.put("server_threads", server == null ? null : server.threads());
       json.put("load_generator", "child JVM " + String.join(" ", ServeLoad.CHILD_JVM_OPTIONS) + ", "
           + result.connections() + " keep-alive connections");

@@ -196,7 +196,6 @@ public final class ServeLoad {
     private final Selector selector;
     private final long[] latencies;
     private final CountDownLatch answered;
-    private final AtomicLong failed = new AtomicLong();
     private final AtomicLong lastAnswer = new AtomicLong();
     private final Thread reader;
     private final int connectionCount;
@@ -334,8 +333,6 @@ public final class ServeLoad {
       long now = System.nanoTime();
       if (status == 200) {
         latencies[slot] = now - due;
-      } else {
-        failed.incrementAndGet();
       }
       lastAnswer.accumulateAndGet(now, Math::max);
       answered.countDown();
