@@ -183,6 +183,11 @@ final class BenchCommand implements Runnable {
     @Option(names = "--items", defaultValue = "10000", description = "Item ids drawn from (default: ${DEFAULT-VALUE}).")
     int items;
 
+    @Option(names = "--connections", defaultValue = "32", paramLabel = "N",
+        description = "Keep-alive connections the load shares; a request due while all are busy waits for one,"
+            + " and the wait counts in its latency (default: ${DEFAULT-VALUE}).")
+    int connections;
+
     @Option(names = "--threads", paramLabel = "N",
         description = "Request handler threads of the in-process server (default: serve's default).")
     Integer threads;
@@ -198,7 +203,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
       ServeLoad.Config load = Arguments.valid(spec, () -> new ServeLoad.Config(rate, Duration.ofSeconds(seconds),
-          Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1));
+          Duration.ofSeconds(warmupSeconds), candidates, items, 10_000, 1, connections));
       ServerConfig defaults = ServerConfig.defaults(0);
       ServerConfig serverConfig = Arguments.valid(spec, () -> new ServerConfig(defaults.host(), defaults.port(),
           threads != null ? threads : defaults.threads(), defaults.maxCandidates(), defaults.maxBodyBytes(),
@@ -212,8 +217,10 @@ final class BenchCommand implements Runnable {
         server = RankServer.start(serverConfig, models, ImpressionLog.disabled());
       }
       ServeLoad.Result result;
+      Map<String, Double> serviceMillis = null;
       try {
         result = ServeLoad.runInChildJvm(server != null ? server.rankUrl() : url, load);
+        serviceMillis = server == null ? null : server.metrics().latencyMillis();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while benchmarking", e);
@@ -229,8 +236,12 @@ final class BenchCommand implements Runnable {
       json.put("cores", Runtime.getRuntime().availableProcessors());
       json.put("server", url == null ? "in-process, impressions off" : url.toString());
       json.put("server_jvm", serverJvm());
+      json.put("server_jvm_options", ManagementFactory.getRuntimeMXBean().getInputArguments());
       json.put("server_threads", server == null ? null : server.threads());
-      json.put("load_generator", "child JVM " + String.join(" ", ServeLoad.CHILD_JVM_OPTIONS));
+      json.put("load_generator", "child JVM " + String.join(" ", ServeLoad.CHILD_JVM_OPTIONS) + ", "
+          + result.connections() + " keep-alive connections");
+      json.put("connections", result.connections());
+      json.put("waited_for_connection", result.waitedForConnection());
       json.put("model_version", models == null ? null : models.current().modelVersion());
       json.put("target_rate_per_second", rate);
       json.put("candidates", candidates);
@@ -244,6 +255,9 @@ final class BenchCommand implements Runnable {
       json.put("latency_p95_ms", result.p95Millis());
       json.put("latency_p99_ms", result.p99Millis());
       json.put("latency_max_ms", result.maxMillis());
+      // In the handler, from its first byte of work to the answer sent: what latency adds beyond it is
+      // waiting (for a connection, in the network, for a handler thread, for the CPU).
+      json.put("server_service_ms_last_4096", serviceMillis);
       json.put("target_p99_ms", 10);
       PrintWriter out = spec.commandLine().getOut();
       out.println(String.format(Locale.ROOT, "%d of %d requests OK at %.0f req/s (target %.0f): p50 %.2f ms,"

@@ -74,14 +74,15 @@ public final class FactorizationMachine {
         }
       }
     }
-    for (IdWeights id : new IdWeights[] {users.get(userBucket), items.get(itemBucket)}) {
-      if (id != null) {
-        margin += id.linear();
-        for (int f = 0; f < factorSize; f++) {
-          sum[f] += id.factors()[f];
-          squares += id.factors()[f] * id.factors()[f];
-        }
-      }
+    IdWeights user = users.get(userBucket);
+    IdWeights item = items.get(itemBucket);
+    if (user != null) {
+      margin += user.linear();
+      squares = addFactors(user.factors(), sum, squares);
+    }
+    if (item != null) {
+      margin += item.linear();
+      squares = addFactors(item.factors(), sum, squares);
     }
     double pairs = 0;
     for (int f = 0; f < factorSize; f++) {
@@ -89,6 +90,15 @@ public final class FactorizationMachine {
     }
     margin += 0.5 * (pairs - squares);
     return 1 / (1 + Math.exp(-margin));
+  }
+
+  /** Adds an id's factor row to {@code sum} (its one-hot input is 1) and its squares to {@code squares}. */
+  private static double addFactors(double[] factors, double[] sum, double squares) {
+    for (int f = 0; f < factors.length; f++) {
+      sum[f] += factors[f];
+      squares += factors[f] * factors[f];
+    }
+    return squares;
   }
 
   private static Map<Long, IdWeights> ids(JsonNode ids, int factorSize, String name) {

@@ -150,18 +150,29 @@ public final class ModelBundle {
           + raw.length);
     }
     double[] normalized = new double[raw.length];
-    for (int i = 0; i < raw.length; i++) {
-      normalized[i] = transforms[i].apply(Double.isNaN(raw[i]) ? missingValue : raw[i]);
-    }
+    normalizeInto(raw, null, normalized);
     return normalized;
+  }
+
+  /**
+   * Normalizes {@code raw} into {@code normalized}, which holds the inputs of {@code previous} (null for
+   * none): a value equal to the previous row's keeps its input, so what the candidates of a request share
+   * (the user's features, the context) is transformed once.
+   */
+  private void normalizeInto(double[] raw, double[] previous, double[] normalized) {
+    for (int i = 0; i < raw.length; i++) {
+      if (previous == null || Double.doubleToRawLongBits(raw[i]) != Double.doubleToRawLongBits(previous[i])) {
+        normalized[i] = transforms[i].apply(Double.isNaN(raw[i]) ? missingValue : raw[i]);
+      }
+    }
   }
 
   /** The ranking probability (the manifest's {@code score} output, normally the stack) of each candidate. */
   public double[] score(Candidates candidates) {
     double[] scores = new double[candidates.size()];
-    long userBucket = userBucket(candidates);
+    Scoring scoring = new Scoring(candidates);
     for (int r = 0; r < scores.length; r++) {
-      scores[r] = scoreOne(candidates, r, userBucket)[scoreOutput];
+      scores[r] = scoring.outputsOf(r)[scoreOutput];
     }
     return scores;
   }
@@ -172,9 +183,9 @@ public final class ModelBundle {
    */
   public Map<String, double[]> scoreAll(Candidates candidates) {
     double[][] byOutput = new double[outputs.size()][candidates.size()];
-    long userBucket = userBucket(candidates);
+    Scoring scoring = new Scoring(candidates);
     for (int r = 0; r < candidates.size(); r++) {
-      double[] row = scoreOne(candidates, r, userBucket);
+      double[] row = scoring.outputsOf(r);
       for (int o = 0; o < row.length; o++) {
         byOutput[o][r] = row[o];
       }
@@ -191,27 +202,48 @@ public final class ModelBundle {
     return outputs;
   }
 
-  /** The user's hash bucket, computed once per request; 0 (unused) without fm. */
-  private long userBucket(Candidates candidates) {
-    return fm == null ? 0 : IdBuckets.bucket(candidates.userId(), hashBuckets);
-  }
+  /**
+   * The scoring of one request's candidates in turn, with one set of working arrays for all of them (a
+   * request's garbage is then its rows, not a few arrays per candidate). Not thread-safe: one per call.
+   */
+  private final class Scoring {
+    private final Candidates candidates;
+    private final long userBucket;
+    private final double[] inputs = new double[features.size()];
+    private final float[] treeInputs = new float[features.size()];
+    private final double[] probabilities = new double[outputs.size()];
+    private final double[] logits = new double[outputs.size() - 1];
+    private double[] previousRaw;
 
-  /** The outputs of candidate {@code r}: base learners' probabilities, then the stack's over their logits. */
-  private double[] scoreOne(Candidates candidates, int r, long userBucket) {
-    double[] x = normalize(candidates.rawRows()[r]);
-    double[] probabilities = new double[outputs.size()];
-    probabilities[0] = lr.probability(x);
-    probabilities[1] = xgboost.probability(x);
-    if (fm != null) {
-      probabilities[2] = fm.probability(x, userBucket, IdBuckets.bucket(candidates.itemIds().get(r), hashBuckets));
+    Scoring(Candidates candidates) {
+      this.candidates = candidates;
+      this.userBucket = fm == null ? 0 : IdBuckets.bucket(candidates.userId(), hashBuckets);
     }
-    int bases = probabilities.length - 1;
-    double[] logits = new double[bases];
-    for (int b = 0; b < bases; b++) {
-      logits[b] = LinearModel.logit(probabilities[b]);
+
+    /**
+     * The outputs of candidate {@code r}: base learners' probabilities, then the stack's over their
+     * logits; valid until the next call.
+     */
+    double[] outputsOf(int r) {
+      double[] raw = candidates.rawRows()[r];
+      if (raw.length != features.size()) {
+        throw new IllegalArgumentException("expected " + features.size() + " raw features " + features + ", got "
+            + raw.length);
+      }
+      normalizeInto(raw, previousRaw, inputs);
+      previousRaw = raw;
+      probabilities[0] = lr.probability(inputs);
+      probabilities[1] = xgboost.probability(inputs, treeInputs);
+      if (fm != null) {
+        probabilities[2] = fm.probability(inputs, userBucket,
+            IdBuckets.bucket(candidates.itemIds().get(r), hashBuckets));
+      }
+      for (int b = 0; b < logits.length; b++) {
+        logits[b] = LinearModel.logit(probabilities[b]);
+      }
+      probabilities[logits.length] = stack.probability(logits);
+      return probabilities;
     }
-    probabilities[bases] = stack.probability(logits);
-    return probabilities;
   }
 
   /** The label the models predict, e.g. {@code clicked}. */

@@ -46,10 +46,14 @@ public final class XGBoostTrees {
 
   /** The ensemble's probability for one feature vector (NaN = missing, which takes each split's default). */
   public double probability(double[] features) {
-    if (features.length != featureCount) {
+    return probability(features, new float[featureCount]);
+  }
+
+  /** {@link #probability(double[])} with {@code values} (one per feature) as the working array. */
+  double probability(double[] features, float[] values) {
+    if (features.length != featureCount || values.length != featureCount) {
       throw new IllegalArgumentException("the XGBoost model expects " + featureCount + " features, got " + features.length);
     }
-    float[] values = new float[features.length];
     for (int i = 0; i < values.length; i++) {
       values[i] = (float) features[i];
     }

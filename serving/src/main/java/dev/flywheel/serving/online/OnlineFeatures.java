@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * Builds a model bundle's raw feature vectors from the online snapshot, exactly as the features job
@@ -36,6 +37,8 @@ public final class OnlineFeatures {
   private final List<String> features;
   private final int[] source;
   private final EntityFeature[] statistic;
+  private final int[] itemFeatures;
+  private final int[] queryItemFeatures;
   private final double priorStrength;
   private final double[] halfLivesSeconds;
 
@@ -44,6 +47,8 @@ public final class OnlineFeatures {
     this.features = features;
     this.source = source;
     this.statistic = statistic;
+    this.itemFeatures = positionsOf(source, ITEM);
+    this.queryItemFeatures = positionsOf(source, QUERY_ITEM);
     this.priorStrength = priorStrength;
     this.halfLivesSeconds = halfLivesSeconds;
   }
@@ -94,6 +99,10 @@ public final class OnlineFeatures {
     return new OnlineFeatures(List.copyOf(features), source, statistic, priorStrength, halfLivesSeconds.clone());
   }
 
+  private static int[] positionsOf(int[] source, int entity) {
+    return IntStream.range(0, source.length).filter(f -> source[f] == entity).toArray();
+  }
+
   private static int entityOf(String name) {
     for (int entity = 0; entity < ENTITY_PREFIXES.size(); entity++) {
       if (name.startsWith(ENTITY_PREFIXES.get(entity))) {
@@ -117,58 +126,93 @@ public final class OnlineFeatures {
     double globalCtr = global.impressions() > 0 ? (double) global.clicks() / global.impressions() : 0.0;
     double globalPositiveRate = global.ratings() > 0 ? (double) global.positiveRatings() / global.ratings() : 0.5;
     Prior prior = new Prior(time.getEpochSecond(), globalCtr, globalPositiveRate, priorStrength, halfLivesSeconds);
-    EntityState user = snapshot.user(userId);
+    // What every candidate shares (context, global rates, the user, the query-item nulls off search) is
+    // computed once; per candidate only its item and query-item features.
+    double[] shared = new double[features.size()];
+    Valued user = Valued.of(snapshot.user(userId), prior);
     double hour = time.atOffset(ZoneOffset.UTC).getHour();
-    double[][] rows = new double[items.size()][features.size()];
+    for (int f = 0; f < shared.length; f++) {
+      shared[f] = switch (source[f]) {
+        case POSITION -> 0.0;
+        case HOUR_OF_DAY -> hour;
+        case GLOBAL_CTR -> globalCtr;
+        case GLOBAL_POSITIVE_RATE -> globalPositiveRate;
+        case USER -> statistic[f].of(user);
+        default -> Double.NaN;
+      };
+    }
+    double[][] rows = new double[items.size()][];
     for (int r = 0; r < rows.length; r++) {
       String itemId = items.get(r);
-      EntityState item = snapshot.item(itemId);
-      EntityState queryItem = query == null ? null : snapshot.queryItem(query, itemId);
-      double[] row = rows[r];
-      for (int f = 0; f < row.length; f++) {
-        row[f] = switch (source[f]) {
-          case POSITION -> 0.0;
-          case HOUR_OF_DAY -> hour;
-          case GLOBAL_CTR -> globalCtr;
-          case GLOBAL_POSITIVE_RATE -> globalPositiveRate;
-          case USER -> statistic[f].of(user, prior);
-          case ITEM -> statistic[f].of(item, prior);
-          default -> queryItem == null ? Double.NaN : statistic[f].of(queryItem, prior);
-        };
+      double[] row = shared.clone();
+      fill(row, itemFeatures, Valued.of(snapshot.item(itemId), prior));
+      if (query != null) {
+        fill(row, queryItemFeatures, Valued.of(snapshot.queryItem(query, itemId), prior));
       }
+      rows[r] = row;
     }
     return rows;
+  }
+
+  private void fill(double[] row, int[] positions, Valued entity) {
+    for (int position : positions) {
+      row[position] = statistic[position].of(entity);
+    }
   }
 
   /** What every entity feature at one request time shares: t, the global rates and the feature config. */
   record Prior(long seconds, double ctr, double positiveRate, double strength, double[] halfLivesSeconds) {}
 
+  /**
+   * One entity's state at the request time, with its three decay factors {@code 2^(-(t - last) / half_life)}
+   * computed once for all its decayed features (none without a last event: those features are then 0).
+   */
+  record Valued(EntityState state, Prior prior, double[] decay) {
+    static Valued of(EntityState state, Prior prior) {
+      double[] decay = new double[prior.halfLivesSeconds().length];
+      if (state.lastEventTime() != null) {
+        double age = prior.seconds() - state.lastEventTime().getEpochSecond();
+        for (int h = 0; h < decay.length; h++) {
+          decay[h] = Math.pow(2.0, -age / prior.halfLivesSeconds()[h]);
+        }
+      }
+      return new Valued(state, prior, decay);
+    }
+
+    /** A stored decayed count valued at t; 0 without a last event (the training side's coalesce). */
+    double decayed(double[] stored, int halfLife) {
+      return state.lastEventTime() == null ? 0.0 : stored[halfLife] * decay[halfLife];
+    }
+  }
+
   /** The per-entity example features, named as in the training examples after the entity prefix. */
   enum EntityFeature {
-    IMPRESSIONS((s, p) -> s.impressions()),
-    CLICKS((s, p) -> s.clicks()),
-    PURCHASES((s, p) -> s.purchases()),
-    RATINGS((s, p) -> s.ratings()),
-    CTR((s, p) -> (s.clicks() + p.strength() * p.ctr()) / (s.impressions() + p.strength())),
-    POSITIVE_RATE((s, p) -> (s.positiveRatings() + p.strength() * p.positiveRate()) / (s.ratings() + p.strength())),
-    AVG_RATING((s, p) -> s.ratings() > 0 ? s.ratingSum() / s.ratings() : Double.NaN),
-    AVG_DWELL((s, p) -> s.dwells() > 0 ? s.dwellSum() / s.dwells() : Double.NaN),
-    DECAYED_IMPRESSIONS_SHORT((s, p) -> decayed(s.decayedImpressions()[0], s, p, 0)),
-    DECAYED_IMPRESSIONS_MID((s, p) -> decayed(s.decayedImpressions()[1], s, p, 1)),
-    DECAYED_IMPRESSIONS_LONG((s, p) -> decayed(s.decayedImpressions()[2], s, p, 2)),
-    DECAYED_CLICKS_SHORT((s, p) -> decayed(s.decayedClicks()[0], s, p, 0)),
-    DECAYED_CLICKS_MID((s, p) -> decayed(s.decayedClicks()[1], s, p, 1)),
-    DECAYED_CLICKS_LONG((s, p) -> decayed(s.decayedClicks()[2], s, p, 2)),
-    DECAYED_POSITIVE_RATE_SHORT((s, p) -> decayedPositiveRate(s, p, 0)),
-    DECAYED_POSITIVE_RATE_MID((s, p) -> decayedPositiveRate(s, p, 1)),
-    DECAYED_POSITIVE_RATE_LONG((s, p) -> decayedPositiveRate(s, p, 2)),
-    LAST_RATING((s, p) -> s.lastRating()),
-    SECONDS_SINCE_LAST((s, p) -> s.lastEventTime() == null ? Double.NaN
-        : p.seconds() - s.lastEventTime().getEpochSecond());
+    IMPRESSIONS(v -> v.state().impressions()),
+    CLICKS(v -> v.state().clicks()),
+    PURCHASES(v -> v.state().purchases()),
+    RATINGS(v -> v.state().ratings()),
+    CTR(v -> (v.state().clicks() + v.prior().strength() * v.prior().ctr())
+        / (v.state().impressions() + v.prior().strength())),
+    POSITIVE_RATE(v -> (v.state().positiveRatings() + v.prior().strength() * v.prior().positiveRate())
+        / (v.state().ratings() + v.prior().strength())),
+    AVG_RATING(v -> v.state().ratings() > 0 ? v.state().ratingSum() / v.state().ratings() : Double.NaN),
+    AVG_DWELL(v -> v.state().dwells() > 0 ? v.state().dwellSum() / v.state().dwells() : Double.NaN),
+    DECAYED_IMPRESSIONS_SHORT(v -> v.decayed(v.state().decayedImpressions(), 0)),
+    DECAYED_IMPRESSIONS_MID(v -> v.decayed(v.state().decayedImpressions(), 1)),
+    DECAYED_IMPRESSIONS_LONG(v -> v.decayed(v.state().decayedImpressions(), 2)),
+    DECAYED_CLICKS_SHORT(v -> v.decayed(v.state().decayedClicks(), 0)),
+    DECAYED_CLICKS_MID(v -> v.decayed(v.state().decayedClicks(), 1)),
+    DECAYED_CLICKS_LONG(v -> v.decayed(v.state().decayedClicks(), 2)),
+    DECAYED_POSITIVE_RATE_SHORT(v -> decayedPositiveRate(v, 0)),
+    DECAYED_POSITIVE_RATE_MID(v -> decayedPositiveRate(v, 1)),
+    DECAYED_POSITIVE_RATE_LONG(v -> decayedPositiveRate(v, 2)),
+    LAST_RATING(v -> v.state().lastRating()),
+    SECONDS_SINCE_LAST(v -> v.state().lastEventTime() == null ? Double.NaN
+        : v.prior().seconds() - v.state().lastEventTime().getEpochSecond());
 
-    /** A feature's raw value for state {@code s} at the request, NaN for null. */
+    /** A feature's raw value for an entity at the request, NaN for null. */
     private interface Value {
-      double of(EntityState s, Prior p);
+      double of(Valued entity);
     }
 
     private final Value value;
@@ -177,24 +221,15 @@ public final class OnlineFeatures {
       this.value = value;
     }
 
-    /** The feature's raw value for state {@code s} at the request, NaN for null. */
-    double of(EntityState s, Prior p) {
-      return value.of(s, p);
-    }
-
-    /** The stored decayed count valued at t; 0 without a last event (the training side's coalesce). */
-    private static double decayed(double stored, EntityState s, Prior p, int halfLife) {
-      if (s.lastEventTime() == null) {
-        return 0.0;
-      }
-      double age = p.seconds() - s.lastEventTime().getEpochSecond();
-      return stored * Math.pow(2.0, -age / p.halfLivesSeconds()[halfLife]);
+    /** The feature's raw value for {@code entity} at the request, NaN for null. */
+    double of(Valued entity) {
+      return value.of(entity);
     }
 
     /** The recent positive rate shrunk towards the whole-history one: the training side's withDecayedRates. */
-    private static double decayedPositiveRate(EntityState s, Prior p, int halfLife) {
-      return (decayed(s.decayedPositiveRatings()[halfLife], s, p, halfLife) + p.strength() * POSITIVE_RATE.of(s, p))
-          / (decayed(s.decayedRatings()[halfLife], s, p, halfLife) + p.strength());
+    private static double decayedPositiveRate(Valued v, int halfLife) {
+      return (v.decayed(v.state().decayedPositiveRatings(), halfLife) + v.prior().strength() * POSITIVE_RATE.of(v))
+          / (v.decayed(v.state().decayedRatings(), halfLife) + v.prior().strength());
     }
 
     static EntityFeature named(String name) {
