@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,14 @@ public final class Trainer {
   static final String XGBOOST = "xgboost";
   static final String FM = "fm";
   static final String STACK = "stack";
+  /**
+   * The features the stack sees beside the logits, alone and times each logit: the lengths of the user's and
+   * the item's histories, so it can lean on a learner where it is strong (FM's id terms exist only for ids
+   * seen often in training; most MovieLens holdout users are new).
+   */
+  static final List<String> STACK_CONTEXT = List.of("u_impressions", "i_impressions");
+  /** The stack's L2 penalty: a little, for its dozen correlated inputs fitted on one validation slice. */
+  private static final double STACK_REG_PARAM = 1e-3;
 
   private Trainer() {}
 
@@ -92,6 +101,8 @@ public final class Trainer {
     Candidate candidate = fitted.get();
     Map<String, String> params = new LinkedHashMap<>(config.asParams());
     params.put("stats_version", String.valueOf(inputs.statsVersion()));
+    // Chosen by early stopping on the validation slice; a reproduction chooses it again from the same rows.
+    params.put("xgboost_trees", String.valueOf(Xgboost.rounds(candidate.learners().base().xgboost())));
     String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
     save(candidate.learners().base().lr(), artifacts, LR);
     candidate.learners().base().fm().ifPresent(fm -> save(fm, artifacts, FM));
@@ -144,13 +155,14 @@ public final class Trainer {
     Optional<Booster> championBooster = champion.filter(c -> !config.full())
         .map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
     warmStart.put(XGBOOST, championBooster.isPresent());
-    Booster booster = Xgboost.fit(train, config, championBooster);
+    Booster booster = Xgboost.fit(train, validation, config, championBooster);
     warmStart.put(FM, false);
     BaseLearners base = new BaseLearners(lrModel, booster, Optional.of(Fm.fit(train, Fm.Settings.DEFAULT)));
-    LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
-        .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
-        .fit(baseScores(validation, base));
-    Learners learners = new Learners(base, stack);
+    List<String> stackInputs = stackInputs(base);
+    LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features")
+        .setRegParam(STACK_REG_PARAM).setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw")
+        .setPredictionCol("stack_prediction").fit(stackFeatures(baseScores(validation, base), stackInputs));
+    Learners learners = new Learners(base, stack, stackInputs);
 
     Dataset<Row> scored = score(vectorize(holdout, normalization), learners).cache();
     Map<String, Double> metrics = new LinkedHashMap<>();
@@ -254,7 +266,7 @@ public final class Trainer {
     lr.setInitialModel(initial);
   }
 
-  /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner and the stack's input vector of the logits. */
+  /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner. */
   private static Dataset<Row> baseScores(Dataset<Row> rows, BaseLearners base) {
     Dataset<Row> withLr = base.lr().transform(rows)
         .withColumn("p_lr", functions.vector_to_array(col("lr_probability"), "float64").getItem(1))
@@ -268,8 +280,50 @@ public final class Trainer {
     for (String learner : base.names()) {
       scored = scored.withColumn("logit_" + learner, logit(col("p_" + learner)));
     }
-    return new VectorAssembler().setInputCols(base.stackInputs().toArray(String[]::new))
-        .setOutputCol("stack_features").transform(scored);
+    return scored;
+  }
+
+  /**
+   * The stack's inputs for {@code base}: its logits, then per {@link #STACK_CONTEXT} feature the normalized
+   * feature and its product with each logit.
+   */
+  static List<String> stackInputs(BaseLearners base) {
+    List<String> inputs = new ArrayList<>(base.stackInputs());
+    for (String feature : STACK_CONTEXT) {
+      inputs.add("x_" + feature);
+      for (String logit : base.stackInputs()) {
+        inputs.add(logit + "*x_" + feature);
+      }
+    }
+    return inputs;
+  }
+
+  /**
+   * Adds the stack's input vector {@code stack_features} to base-scored rows: each input the product of its
+   * factors, a base learner's logit column or a normalized feature read from the {@code features} vector (the
+   * value the learners saw), in the order serving's ModelBundle multiplies them.
+   */
+  private static Dataset<Row> stackFeatures(Dataset<Row> scored, List<String> inputs) {
+    Column features = functions.vector_to_array(col("features"), "float64");
+    List<String> columns = new ArrayList<>();
+    Dataset<Row> withInputs = scored;
+    for (String input : inputs) {
+      Column value = Arrays.stream(input.split("\\*")).map(factor -> factor.startsWith("x_")
+          ? features.getItem(featureIndex(factor.substring(2))) : col(factor)).reduce(Column::multiply).orElseThrow();
+      String column = "stack_input_" + columns.size();
+      withInputs = withInputs.withColumn(column, value);
+      columns.add(column);
+    }
+    return new VectorAssembler().setInputCols(columns.toArray(String[]::new)).setOutputCol("stack_features")
+        .transform(withInputs).drop(columns.toArray(String[]::new));
+  }
+
+  private static int featureIndex(String feature) {
+    int index = featureColumns().indexOf(feature);
+    if (index < 0) {
+      throw new LakehouseException("The stack input x_" + feature + " names no feature of " + featureColumns());
+    }
+    return index;
   }
 
   /**
@@ -279,10 +333,10 @@ public final class Trainer {
   static Dataset<Row> score(Dataset<Row> rows, Learners learners) {
     List<String> names = learners.base().names();
     Column sum = names.stream().map(learner -> col("p_" + learner)).reduce(Column::plus).orElseThrow();
-    return learners.stack().transform(baseScores(rows, learners.base()))
+    return learners.stack().transform(stackFeatures(baseScores(rows, learners.base()), learners.stackInputs()))
         .withColumn("p_stack", functions.vector_to_array(col("stack_probability"), "float64").getItem(1))
         .withColumn("p_average", sum.divide(names.size()))
-        .drop("stack_probability", "stack_raw", "stack_prediction");
+        .drop("stack_probability", "stack_raw", "stack_prediction", "stack_features");
   }
 
   private static Column logit(Column p) {
