@@ -71,7 +71,10 @@ final class Xgboost {
     DMatrix watched = matrix(validation);
     try {
       float[][] logLoss = new float[1][settings.rounds()];
-      Booster probe = XGBoost.train(matrix, params, settings.rounds(), Map.of("validation", watched), logLoss, null,
+      // The Java API prints every round's validation log loss unless told not to.
+      Map<String, Object> quiet = new HashMap<>(params);
+      quiet.put("verbose_eval", "false");
+      Booster probe = XGBoost.train(matrix, quiet, settings.rounds(), Map.of("validation", watched), logLoss, null,
           null, settings.earlyStoppingRounds(), initial.map(Xgboost::copy).orElse(null));
       int boosted = probe.getNumBoostedRound() - initial.map(Xgboost::rounds).orElse(0);
       probe.dispose();
