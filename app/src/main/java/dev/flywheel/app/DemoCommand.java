@@ -20,8 +20,11 @@ import dev.flywheel.pipelines.simulate.SimulationConfig;
 import dev.flywheel.pipelines.simulate.TrafficSimulator;
 import dev.flywheel.serving.http.RankServer;
 import dev.flywheel.serving.http.ServerConfig;
+import dev.flywheel.serving.impressions.ImpressionLog;
 import dev.flywheel.serving.impressions.KafkaImpressionLog;
 import dev.flywheel.serving.rank.ModelWatcher;
+import dev.flywheel.serving.rank.RankRequest;
+import dev.flywheel.serving.rank.RankResult;
 import dev.flywheel.training.ModelRegistry;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
@@ -31,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +65,16 @@ final class DemoCommand implements Runnable {
   private static final int ROUNDS = 3;
   private static final int USERS = 500;
   private static final int ITEMS = 300;
+  /**
+   * The demo's world: each request's candidate generator (popularity, the searched category) retrieves 100
+   * of the 300 items, the server ranks them and the page shows the first 10, examined with the default
+   * position bias {@code 1/(1+p)} and the default taste strength. As in e-commerce recommendation, the
+   * ranker chooses what is shown, not only its order, so personal taste matters: the oracle is far above
+   * random (about 2.8x, against 1.4x when the 10 shown are all the candidates), and ranking by item appeal
+   * alone reaches about 1.7x.
+   */
+  private static final int CANDIDATES = 100;
+  private static final int SLOTS = 10;
 
   @ParentCommand
   Flywheel flywheel;
@@ -108,18 +122,23 @@ final class DemoCommand implements Runnable {
     Instant start = LocalDate.now(ZoneOffset.UTC).minusDays(ROUND_SPAN.toDays() * ROUNDS + 2).atStartOfDay()
         .toInstant(ZoneOffset.UTC);
     Instant driftAt = start.plus(ROUND_SPAN).plus(ROUND_SPAN.dividedBy(2));
+    StringBuilder rounds = new StringBuilder(String.format(Locale.ROOT, "%-6s %-10s %8s %8s %8s %8s %8s %8s %8s%n",
+        "round", "ranked_by", "served", "random", "appeal", "oracle", "s/random", "s/oracle", "o/random"));
     try (ModelWatcher models = ModelWatcher.forHome(home.root());
         KafkaImpressionLog impressions = new KafkaImpressionLog(broker.bootstrapServers(),
             FeedbackProducers.DEFAULT_TOPIC)) {
       models.start(Duration.ofMillis(500));
-      try (RankServer server = RankServer.start(ServerConfig.defaults(servePort), models, impressions)) {
+      try (RankServer server = RankServer.start(ServerConfig.defaults(servePort), models,
+          new ShownImpressions(impressions, SLOTS))) {
         out.println("   ranking server at " + server.rankUrl() + ", model version " + models.current().modelVersion());
         for (int round = 1; round <= ROUNDS; round++) {
+          String rankedBy = models.current().modelVersion();
           Instant roundStart = start.plus(ROUND_SPAN.multipliedBy(round - 1L));
-          step(out, String.format(Locale.ROOT, "round %d: %d requests from %s ranked by model %s%s", round, requests,
-              roundStart, models.current().modelVersion(),
+          step(out, String.format(Locale.ROOT, "round %d: %d requests from %s, %d candidates each, the first %d"
+              + " shown, ranked by model %s%s", round, requests, roundStart, CANDIDATES, SLOTS, rankedBy,
               round == 2 ? "; users' preferences drift at " + driftAt : ""));
-          simulate(out, roundStart, driftAt, server, impressions, broker.bootstrapServers(), home);
+          rounds.append(expectedLine(round, rankedBy,
+              simulate(out, roundStart, driftAt, server, impressions, broker.bootstrapServers(), home)));
           ingestAndBuildFeatures(out, spark, broker, home);
           if (round < ROUNDS) {
             train(out, spark, home);
@@ -135,16 +154,20 @@ final class DemoCommand implements Runnable {
     print(out, QuarantineReplay.summary(spark).select("reason", "records", "sample_detail"));
     step(out, "the loop per model version (online: silver.impressions by model_version; offline: the holdout)");
     out.print(ReportCommand.write(flywheel, null));
+    step(out, "expected CTR per round under the simulator's hidden truth (served, random, ranked by item appeal,"
+        + " the oracle; no click noise)");
+    out.print(rounds);
     out.println(String.format(Locale.ROOT, "demo finished in %.1f min; broker stopped; data stays under %s",
         (System.nanoTime() - began) / 60e9, home.root()));
     out.flush();
   }
 
   /** One round of traffic: the server ranks and logs impressions, the simulator sends the feedback. */
-  private void simulate(PrintWriter out, Instant roundStart, Instant driftAt, RankServer server,
+  private TrafficSimulator.ExpectedClicks simulate(PrintWriter out, Instant roundStart, Instant driftAt, RankServer server,
       KafkaImpressionLog impressions, String bootstrap, FlywheelHome home) {
     double rate = requests / (double) ROUND_SPAN.toSeconds();
     SimulationConfig config = SimulationConfig.of(USERS, ITEMS, requests, seed, roundStart, rate, driftAt, 0.01)
+        .withRoom(CANDIDATES, SLOTS, SimulationConfig.DEFAULT_TASTE_STRENGTH, SimulationConfig.DEFAULT_POSITION_BIAS)
         .withRankerLoggingImpressions();
     long began = System.nanoTime();
     TrafficSimulator simulator = new TrafficSimulator(config);
@@ -157,6 +180,13 @@ final class DemoCommand implements Runnable {
     out.println(String.format(Locale.ROOT, "   %d feedback events and %d invalid records from the simulator,"
         + " impressions from the server: %s%s", summary.total(), summary.invalid(), impressions.counts(), took(began)));
     out.println("   " + summary.expected().describe());
+    return summary.expected();
+  }
+
+  private static String expectedLine(int round, String rankedBy, TrafficSimulator.ExpectedClicks expected) {
+    return String.format(Locale.ROOT, "%-6d %-10s %8.4f %8.4f %8.4f %8.4f %7.2fx %7.0f%% %7.2fx%n", round, rankedBy,
+        expected.servedCtr(), expected.randomCtr(), expected.appealCtr(), expected.oracleCtr(), expected.servedLift(),
+        100 * expected.servedOfOracle(), expected.oracleLift());
   }
 
   private static void ingestAndBuildFeatures(PrintWriter out, SparkSession spark, KafkaBroker broker,
@@ -212,6 +242,34 @@ final class DemoCommand implements Runnable {
       models.refresh();
     }
     return champion;
+  }
+
+  /**
+   * The impressions of the page: the server ranks all of a request's candidates, the page shows the first
+   * {@code slots}, so only those are logged (an item ranked but not shown is no impression). Thread-safe
+   * as the log it wraps.
+   */
+  private record ShownImpressions(ImpressionLog log, int slots) implements ImpressionLog {
+    @Override
+    public void log(RankRequest request, RankResult result) {
+      int shown = Math.min(slots, result.items().size());
+      log.log(request, new RankResult(result.requestId(), result.modelVersion(), result.items().subList(0, shown),
+          Arrays.copyOf(result.scores(), shown)));
+    }
+
+    @Override
+    public Map<String, Long> counts() {
+      return log.counts();
+    }
+
+    @Override
+    public void flush() {
+      log.flush();
+    }
+
+    /** The wrapped log is the caller's to close. */
+    @Override
+    public void close() {}
   }
 
   private static String took(long began) {

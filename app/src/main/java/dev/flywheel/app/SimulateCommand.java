@@ -93,6 +93,25 @@ final class SimulateCommand implements Runnable {
           + " emits only the feedback, under the request ids the ranker answers with.")
   boolean rankerLogsImpressions;
 
+  @Option(names = "--candidates", paramLabel = "N", defaultValue = "" + SimulationConfig.DEFAULT_CANDIDATES,
+      description = "Items per request that the ranker orders, drawn by popularity (the searched category first)"
+          + " (default: ${DEFAULT-VALUE}).")
+  int candidates;
+
+  @Option(names = "--slots", paramLabel = "N",
+      description = "Items shown per request: the ranker's first N of the candidates (default: all of them).")
+  Integer slots;
+
+  @Option(names = "--taste-strength", paramLabel = "S", defaultValue = "" + SimulationConfig.DEFAULT_TASTE_STRENGTH,
+      description = "How much personal taste moves affinity: scales the users' latent factors, 0 for none"
+          + " (default: ${DEFAULT-VALUE}).")
+  double tasteStrength;
+
+  @Option(names = "--position-bias", paramLabel = "B", defaultValue = "" + SimulationConfig.DEFAULT_POSITION_BIAS,
+      description = "The exponent of the examination probability (1 + position)^-B, 0 for none"
+          + " (default: ${DEFAULT-VALUE}).")
+  double positionBias;
+
   @Option(names = "--truth", paramLabel = "FILE",
       description = "Where to write the hidden truth as JSON (default: next to --output as NAME.truth.json;"
           + " with --bootstrap $FLYWHEEL_HOME/reports/simulation-SEED.truth.json).")
@@ -100,17 +119,19 @@ final class SimulateCommand implements Runnable {
 
   @Override
   public void run() {
-    SimulationConfig config;
-    try {
-      config = SimulationConfig.of(users, items, requests, seed, start != null ? start
-          : SimulationConfig.defaultStart(requests, rate > 0 ? rate : 1, LocalDate.now(ZoneOffset.UTC)), rate,
-          driftAt, badFraction);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    SimulationConfig config = Arguments.valid(spec, () -> SimulationConfig.of(users, items, requests, seed,
+        start != null ? start : SimulationConfig.defaultStart(requests, rate > 0 ? rate : 1,
+            LocalDate.now(ZoneOffset.UTC)), rate, driftAt, badFraction)
+        .withRoom(candidates, slots != null ? slots : candidates, tasteStrength, positionBias));
     if (rankerLogsImpressions) {
       if (rankerUrl == null) {
         throw new ParameterException(spec.commandLine(), "--ranker-logs-impressions needs --ranker-url");
+      }
+      if (config.slots() < config.candidates()) {
+        throw new ParameterException(spec.commandLine(), "--slots " + config.slots() + " below --candidates "
+            + config.candidates() + " cannot go with --ranker-logs-impressions: the ranking server logs every item it"
+            + " ranks, including those the page does not show; let the simulator log them (drop"
+            + " --ranker-logs-impressions) or show all the candidates");
       }
       config = config.withRankerLoggingImpressions();
     }

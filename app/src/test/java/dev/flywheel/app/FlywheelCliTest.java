@@ -198,6 +198,38 @@ class FlywheelCliTest {
   }
 
   @Test
+  void simulateShowsTheRankersFirstSlotsOfTheCandidatesAndReportsTheShareOfTheOracle() throws IOException {
+    Path events = SharedSpark.home().root().resolve("sim").resolve("room.jsonl");
+
+    Result result = cli("simulate", "--output", events.toString(), "--requests", "20", "--users", "10",
+        "--items", "60", "--candidates", "30", "--slots", "5", "--taste-strength", "1.5", "--position-bias", "0.8",
+        "--start", "2026-11-01T00:00:00Z");
+
+    assertEquals(0, result.exitCode(), result.err());
+    assertTrue(result.out().contains("% of the oracle (the oracle, the ceiling of any ranker, "), result.out());
+    assertEquals(100, Files.readAllLines(events).stream().filter(line -> line.contains("\"impression\"")).count());
+    JsonNode truth = new ObjectMapper().readTree(events.resolveSibling("room.truth.json").toFile());
+    assertEquals(0.8, truth.get("position_bias").asDouble());
+  }
+
+  @Test
+  void simulateRejectsARoomOutOfRangeWithUsage() {
+    Result slots = cli("simulate", "--output", "x.jsonl", "--candidates", "30", "--slots", "31");
+    Result taste = cli("simulate", "--output", "x.jsonl", "--taste-strength", "-1");
+    Result logged = cli("simulate", "--output", "x.jsonl", "--candidates", "30", "--slots", "10", "--ranker-url",
+        "http://127.0.0.1:9/v1/rank", "--ranker-logs-impressions");
+
+    assertEquals(2, slots.exitCode());
+    assertTrue(slots.err().startsWith("--slots must be within 1..--candidates (30): the page shows some of the"
+        + " candidates, got 31"), slots.err());
+    assertEquals(2, taste.exitCode());
+    assertTrue(taste.err().startsWith("--taste-strength must be within 0..10"), taste.err());
+    assertEquals(2, logged.exitCode());
+    assertTrue(logged.err().startsWith("--slots 10 below --candidates 30 cannot go with --ranker-logs-impressions"),
+        logged.err());
+  }
+
+  @Test
   void simulateNeedsExactlyOneOutput() {
     Result result = cli("simulate", "--requests", "5");
 

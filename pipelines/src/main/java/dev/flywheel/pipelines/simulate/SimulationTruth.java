@@ -41,6 +41,8 @@ public record SimulationTruth(
     @JsonProperty("items") List<Item> items) {
   static final List<String> CATEGORY_WORDS = List.of("shoes", "jackets", "phones", "laptops", "headphones",
       "watches", "books", "toys", "kitchen", "garden", "cameras", "bags", "beauty", "sports", "games", "furniture");
+  /** Items per category at least (when the catalogue is small): fixed, so the candidates do not change the world. */
+  private static final int MIN_CATEGORY_SIZE = 10;
   private static final List<String> DEVICES = List.of("mobile", "desktop", "tablet");
   private static final double[] DEVICE_WEIGHTS = {0.6, 0.3, 0.1};
   private static final List<String> COUNTRIES = List.of("DE", "US", "FR", "GB", "NL", "ES", "IT", "PL");
@@ -142,12 +144,13 @@ public record SimulationTruth(
   /**
    * Draws the world of {@code config} from {@code random}: category centroids, item factors around
    * their category's centroid, biases, prices, a Zipf popularity over a random item order, users'
-   * factors, devices, countries and Zipf activity, and the drift (each user's factors rotated by 90
+   * factors (spread 0.6 times the taste strength: the same draws, scaled, so a stronger taste sharpens
+   * the same world), devices, countries and Zipf activity, and the drift (each user's factors rotated by 90
    * degrees in every pair of dimensions, every item's bias shifted).
    */
   static SimulationTruth generate(SimulationConfig config, RandomGenerator random) {
     int dim = config.dim();
-    int categoryCount = Math.min(CATEGORY_WORDS.size(), Math.max(1, config.items() / config.candidates()));
+    int categoryCount = Math.min(CATEGORY_WORDS.size(), Math.max(1, config.items() / MIN_CATEGORY_SIZE));
     double[][] centroids = new double[categoryCount][];
     for (int c = 0; c < categoryCount; c++) {
       centroids[c] = gaussian(random, dim, 0.45);
@@ -168,12 +171,12 @@ public record SimulationTruth(
     double[] activity = zipfShares(random, config.users(), 0.7);
     List<User> users = new ArrayList<>(config.users());
     for (int u = 0; u < config.users(); u++) {
-      double[] factors = gaussian(random, dim, 0.6);
+      double[] factors = gaussian(random, dim, 0.6 * config.tasteStrength());
       double[] drifted = config.drift().isPresent() ? rotated(factors) : factors;
       users.add(new User("u-" + u, factors, drifted, DEVICES.get(pick(random, DEVICE_WEIGHTS)),
           COUNTRIES.get(pick(random, COUNTRY_WEIGHTS)), activity[u]));
     }
-    return new SimulationTruth(config.seed(), dim, 1.0, config.drift().map(Instant::toString).orElse(null),
+    return new SimulationTruth(config.seed(), dim, config.positionBias(), config.drift().map(Instant::toString).orElse(null),
         CATEGORY_WORDS.subList(0, categoryCount), users, items);
   }
 

@@ -22,8 +22,8 @@ import java.util.zip.CRC32;
  *
  * <p>Per request: a user (Zipf activity) arrives at a time that follows a daily rhythm; a search
  * (with a category word as query, chosen by the user's taste) or a recommendation draws
- * {@code candidates} distinct items by long-tail popularity; the {@link Ranker} orders them; each
- * shown item is an impression at its position, clicked with probability
+ * {@code candidates} distinct items by long-tail popularity; the {@link Ranker} orders them; the first
+ * {@code slots} are shown, each an impression at its position, clicked with probability
  * {@code examination(position) * affinity}; a click is followed by a dwell (longer with affinity), and
  * with probabilities rising with affinity by add_to_cart, purchase and a rating (1..5, following
  * affinity). When the ranker logs the impressions itself (a serving endpoint, see
@@ -35,6 +35,7 @@ import java.util.zip.CRC32;
 public final class TrafficSimulator {
   private static final double PEAK_HOUR = 20;
   private static final double RHYTHM = 0.6;
+  private static final int APPEAL_SAMPLE = 1000;
   private static final List<String> QUERY_FORMS = List.of("%s", "%s", "%s", "cheap %s", "best %s", "%s sale",
       "new %s");
 
@@ -50,7 +51,9 @@ public final class TrafficSimulator {
   private final String runTag;
   private long eventCount;
   private long badCount;
-  private ExpectedClicks expected = new ExpectedClicks(0, 0, 0, 0);
+  private ExpectedClicks expected = ExpectedClicks.NONE;
+  /** Per item and drift state, its mean affinity over the users (NaN until first needed); see {@link #appeal}. */
+  private final double[][] appeal;
 
   /**
    * A simulator of {@code config}: draws the hidden world from the seed.
@@ -63,6 +66,9 @@ public final class TrafficSimulator {
     this.ranking = root.split();
     this.bad = root.split();
     this.runTag = runTag(config);
+    this.appeal = new double[2][config.items()];
+    Arrays.fill(appeal[0], Double.NaN);
+    Arrays.fill(appeal[1], Double.NaN);
     int[] userIds = range(config.users());
     double[] activity = truth.users().stream().mapToDouble(SimulationTruth.User::activity).toArray();
     this.userDraw = Categorical.of(userIds, activity);
@@ -134,19 +140,26 @@ public final class TrafficSimulator {
 
   /**
    * Clicks the hidden truth expects (examination x affinity, summed over the shown positions) for the
-   * rankings shown, and for the same requests ranked at random (in expectation) and by the truth itself:
-   * the oracle, the ceiling of any learned ranker on this traffic. Expectations, not draws, so they
-   * compare rankers without the noise of the clicks.
+   * rankings shown, and for the same requests ranked otherwise: at random (in expectation), by the items'
+   * appeal (their mean affinity over the users: the best a ranker without personal taste could know,
+   * short of the query) and by the truth itself: the oracle, the ceiling of any learned ranker on this
+   * traffic. Random, appeal and oracle show as many items as were shown, chosen from all the request's
+   * candidates. Expectations, not draws, so they compare rankers without the noise of the clicks.
+   * Immutable.
    *
    * @param impressions items shown
    * @param served expected clicks of the rankings shown
-   * @param random expected clicks of a random order of the same candidates
-   * @param oracle expected clicks of the candidates ordered by their true affinity
+   * @param random expected clicks of a random choice and order of the candidates
+   * @param appeal expected clicks of the candidates with the highest mean affinity over the users, in that order
+   * @param oracle expected clicks of the candidates with the highest true affinity, in that order
    */
-  public record ExpectedClicks(long impressions, double served, double random, double oracle) {
+  public record ExpectedClicks(long impressions, double served, double random, double appeal, double oracle) {
+    /** Nothing shown yet. */
+    static final ExpectedClicks NONE = new ExpectedClicks(0, 0, 0, 0, 0);
+
     ExpectedClicks plus(ExpectedClicks other) {
       return new ExpectedClicks(impressions + other.impressions, served + other.served, random + other.random,
-          oracle + other.oracle);
+          appeal + other.appeal, oracle + other.oracle);
     }
 
     /** The expected CTR of the rankings shown. */
@@ -159,16 +172,43 @@ public final class TrafficSimulator {
       return random / Math.max(impressions, 1);
     }
 
+    /** The expected CTR of ranking by the items' appeal, without personal taste. */
+    public double appealCtr() {
+      return appeal / Math.max(impressions, 1);
+    }
+
     /** The expected CTR of the oracle. */
     public double oracleCtr() {
       return oracle / Math.max(impressions, 1);
     }
 
-    /** One line for a person: the three CTRs and the lifts over random. */
+    /** Served over random: the lift of the rankings shown. */
+    public double servedLift() {
+      return served / random;
+    }
+
+    /** Oracle over random: the lift that exists, the ceiling of {@link #servedLift}. */
+    public double oracleLift() {
+      return oracle / random;
+    }
+
+    /** Served over oracle: how much of the best possible the rankings shown reach (random: {@code 1 / oracleLift}). */
+    public double servedOfOracle() {
+      return served / oracle;
+    }
+
+    /** The share of the lift that exists which the rankings shown take: 0 for random order, 1 for the oracle. */
+    public double liftCaptured() {
+      return (served - random) / (oracle - random);
+    }
+
+    /** Two lines for a person: the four CTRs, then the lifts over random and the share of the oracle. */
     public String describe() {
-      return String.format(Locale.ROOT, "expected CTR under the hidden truth: served %.4f, random %.4f, oracle %.4f"
-          + " (served %.2fx random; the oracle, the ceiling of any ranker, %.2fx)", servedCtr(), randomCtr(),
-          oracleCtr(), served / random, oracle / random);
+      return String.format(Locale.ROOT, "expected CTR under the hidden truth: served %.4f, random %.4f, item appeal"
+              + " %.4f, oracle %.4f%n   served %.2fx random and %.0f %% of the oracle (the oracle, the ceiling of"
+              + " any ranker, %.2fx random; ranking by item appeal, without personal taste, %.2fx): %.0f %% of the"
+              + " lift that exists taken", servedCtr(), randomCtr(), appealCtr(), oracleCtr(), servedLift(),
+          100 * servedOfOracle(), oracleLift(), appeal / random, 100 * liftCaptured());
     }
   }
 
@@ -221,10 +261,11 @@ public final class TrafficSimulator {
     Ranker.Ranking ranked = ranker.rank(new Ranker.Request(requestId, who.id(), surface, query, requestContext,
         candidates, time));
     String shownFor = ranked.requestId();
-    expected = expected.plus(expectedClicks(who, ranked.items(), drifted));
+    List<String> shownItems = ranked.items().subList(0, Math.min(config.slots(), ranked.items().size()));
+    expected = expected.plus(expectedClicks(who, candidates, shownItems, drifted));
     List<SimulatedEvent> feedback = new ArrayList<>();
-    for (int position = 0; position < ranked.items().size(); position++) {
-      String itemId = ranked.items().get(position);
+    for (int position = 0; position < shownItems.size(); position++) {
+      String itemId = shownItems.get(position);
       SimulationTruth.Item item = truth.item(itemId);
       Map<String, String> context = new LinkedHashMap<>();
       context.put("device", who.device());
@@ -264,22 +305,58 @@ public final class TrafficSimulator {
     out.addAll(feedback);
   }
 
-  private ExpectedClicks expectedClicks(SimulationTruth.User who, List<String> shown, boolean drifted) {
-    double[] affinities = shown.stream()
-        .mapToDouble(item -> SimulationTruth.affinity(who, truth.item(item), drifted)).toArray();
+  /**
+   * The expected clicks of {@code shown} (the ranker's first slots), and of as many of the candidates
+   * chosen at random, by appeal and by true affinity.
+   */
+  private ExpectedClicks expectedClicks(SimulationTruth.User who, List<String> candidates, List<String> shown,
+      boolean drifted) {
+    double[] served = affinities(who, shown, drifted);
+    double[] affinities = affinities(who, candidates, drifted);
     double[] best = affinities.clone();
     Arrays.sort(best);
-    double served = 0;
+    Integer[] byAppeal = new Integer[candidates.size()];
+    double[] appeals = candidates.stream().mapToDouble(item -> appeal(item, drifted)).toArray();
+    for (int c = 0; c < byAppeal.length; c++) {
+      byAppeal[c] = c;
+    }
+    Arrays.sort(byAppeal, (a, b) -> Double.compare(appeals[b], appeals[a]));
+    double servedClicks = 0;
     double examined = 0;
+    double appealClicks = 0;
     double oracle = 0;
-    for (int position = 0; position < affinities.length; position++) {
+    for (int position = 0; position < served.length; position++) {
       double examination = truth.examination(position);
-      served += examination * affinities[position];
+      servedClicks += examination * served[position];
+      appealClicks += examination * affinities[byAppeal[position]];
       oracle += examination * best[best.length - 1 - position];
       examined += examination;
     }
     double random = examined * Arrays.stream(affinities).average().orElse(0);
-    return new ExpectedClicks(affinities.length, served, random, oracle);
+    return new ExpectedClicks(served.length, servedClicks, random, appealClicks, oracle);
+  }
+
+  /**
+   * An item's mean affinity over (at most the first 1,000) users: users are drawn alike, so the first
+   * thousand are a sample, and the cost stays bounded in a large world.
+   */
+  private double appeal(String itemId, boolean drifted) {
+    SimulationTruth.Item item = truth.item(itemId);
+    int index = Integer.parseInt(itemId.substring(2));
+    double[] cache = appeal[drifted ? 1 : 0];
+    if (Double.isNaN(cache[index])) {
+      int sample = Math.min(APPEAL_SAMPLE, truth.users().size());
+      double sum = 0;
+      for (int u = 0; u < sample; u++) {
+        sum += SimulationTruth.affinity(truth.users().get(u), item, drifted);
+      }
+      cache[index] = sum / sample;
+    }
+    return cache[index];
+  }
+
+  private double[] affinities(SimulationTruth.User who, List<String> items, boolean drifted) {
+    return items.stream().mapToDouble(item -> SimulationTruth.affinity(who, truth.item(item), drifted)).toArray();
   }
 
   private SimulatedEvent event(String type, Instant time, SimulationTruth.User who, String itemId, String requestId,
@@ -384,7 +461,8 @@ public final class TrafficSimulator {
     buffer.putLong(config.seed()).putInt(config.users()).putInt(config.items()).putLong(config.requests())
         .putLong(config.start().toEpochMilli()).putDouble(config.requestsPerSecond())
         .putLong(config.drift().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE))
-        .putInt(config.candidates()).putInt(config.dim()).putDouble(config.searchShare());
+        .putInt(config.candidates()).putInt(config.dim()).putDouble(config.searchShare())
+        .putDouble(config.tasteStrength()).putInt(config.slots()).putDouble(config.positionBias());
     crc.update(buffer.array(), 0, buffer.position());
     return String.format("%08x", crc.getValue());
   }

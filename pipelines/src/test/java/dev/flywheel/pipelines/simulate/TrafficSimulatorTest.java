@@ -25,9 +25,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +38,7 @@ import java.util.zip.GZIPInputStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The simulator's promises: determinism, position bias, affinity, drift, and contract-valid records. */
@@ -113,6 +116,102 @@ class TrafficSimulatorTest {
     TrafficSimulator.ExpectedClicks ranked = simulator.run(oracle, new Collecting()).expected();
     assertEquals(ranked.oracle(), ranked.served(), 1e-9, "ranking by the truth is the oracle");
     assertTrue(ranked.served() > 1.2 * ranked.random(), ranked.toString());
+  }
+
+  @Test
+  void withMoreCandidatesThanSlotsThePageShowsTheRankersFirstAndTheOracleRisesFarAboveRandom() {
+    SimulationConfig allShown = config(7, 1500, null, 0);
+    SimulationConfig pageOfTen = allShown.withRoom(50, 10, 1, 1);
+    List<List<String>> ranked = new ArrayList<>();
+    TrafficSimulator simulator = new TrafficSimulator(pageOfTen);
+    Ranker reversed = request -> {
+      List<String> order = new ArrayList<>(request.candidates());
+      Collections.reverse(order);
+      ranked.add(order);
+      return new Ranker.Ranking(order, "reversed", request.requestId());
+    };
+    Collecting sink = new Collecting();
+    TrafficSimulator.ExpectedClicks page = simulator.run(reversed, sink).expected();
+    TrafficSimulator.ExpectedClicks all = run(allShown);
+
+    Map<String, List<JsonNode>> impressions = sink.lines.stream().map(line -> parse(line.json()))
+        .filter(event -> event.get("event_type").asText().equals("impression"))
+        .collect(Collectors.groupingBy(event -> event.get("request_id").asText(), LinkedHashMap::new,
+            Collectors.toList()));
+    assertEquals(1500, impressions.size());
+    int r = 0;
+    for (List<JsonNode> shown : impressions.values()) {
+      assertEquals(50, ranked.get(r).size(), "the ranker orders every candidate");
+      assertEquals(ranked.get(r++).subList(0, 10), shown.stream().sorted(Comparator.comparingInt(e -> e.get("position")
+          .asInt())).map(e -> e.get("item_id").asText()).toList(), "the page shows the ranker's first 10");
+    }
+    assertEquals(15_000, page.impressions());
+    assertTrue(page.oracleLift() > 2 && page.oracleLift() > all.oracleLift() + 0.5,
+        "choosing 10 of 50 leaves more room than ordering 10: " + page + " against " + all);
+    assertTrue(page.random() < page.appeal() && page.appeal() < page.oracle(), page.toString());
+  }
+
+  @Test
+  void withoutPersonalTasteItemAppealIsTheOracleAndAStrongerTasteRaisesTheOracleOverRandom() {
+    SimulationConfig world = config(7, 1500, null, 0);
+    TrafficSimulator.ExpectedClicks none = run(world.withRoom(30, 10, 0, 1));
+    TrafficSimulator.ExpectedClicks usual = run(world.withRoom(30, 10, 1, 1));
+
+    assertEquals(none.oracle(), none.appeal(), 1e-9, "every user likes an item alike: " + none);
+    assertTrue(usual.oracleLift() > none.oracleLift() + 0.2, usual + " against " + none);
+    assertTrue(usual.oracle() > usual.appeal() * 1.15, "personal taste is room beyond item appeal: " + usual);
+  }
+
+  @Test
+  void thePositionBiasIsAnOptionThatTheTruthRecords() {
+    SimulationConfig world = config(7, 1000, null, 0);
+    TrafficSimulator flat = new TrafficSimulator(world.withRoom(10, 10, 1, 0));
+    TrafficSimulator.ExpectedClicks none = flat.run(flat.randomRanker(), new Collecting()).expected();
+    TrafficSimulator steep = new TrafficSimulator(world.withRoom(10, 10, 1, 2));
+    TrafficSimulator.ExpectedClicks two = steep.run(steep.randomRanker(), new Collecting()).expected();
+
+    assertEquals(none.random(), none.oracle(), 1e-9, "every position examined alike: order does not matter");
+    assertEquals(0.25, steep.truth().examination(1), 1e-12);
+    assertTrue(two.oracleLift() > run(world).oracleLift(), "a steeper bias rewards the order: " + two);
+  }
+
+  @Test
+  void theRoomOptionsKeepTheRunDeterministicAndTheTruthRecordsThem() throws IOException {
+    SimulationConfig world = config(11, 300, null, 0).withRoom(40, 8, 1.5, 1.2);
+    List<Line> first = simulate(world);
+
+    assertEquals(first, simulate(world));
+    assertNotEquals(first, simulate(config(11, 300, null, 0).withRoom(40, 8, 1.4, 1.2)));
+    Path file = dir.resolve("room.truth.json");
+    new TrafficSimulator(world).truth().write(file);
+    SimulationTruth truth = SimulationTruth.read(file);
+    assertEquals(1.2, truth.positionBias());
+    SimulationTruth usual = new TrafficSimulator(config(11, 300, null, 0)).truth();
+    assertEquals(1.5 * usual.users().get(3).factors()[2], truth.users().get(3).factors()[2], 1e-12,
+        "a stronger taste scales the same users' factors");
+  }
+
+  @Test
+  void roomValuesOutOfRangeAreRefusedWithTheOptionName() {
+    SimulationConfig world = config(1, 10, null, 0);
+    Map<String, Executable> bad = new LinkedHashMap<>();
+    bad.put("--taste-strength must be within 0..10 (1 is the default world, 0 no personal taste), got -0.5",
+        () -> world.withRoom(10, 10, -0.5, 1));
+    bad.put("--position-bias must be within 0..5 (the exponent of (1 + position)^-b; 1 is the default, 0 no position"
+        + " bias), got NaN", () -> world.withRoom(10, 10, 1, Double.NaN));
+    bad.put("--slots must be within 1..--candidates (20): the page shows some of the candidates, got 21",
+        () -> world.withRoom(20, 21, 1, 1));
+    bad.put("--slots must be within 1..--candidates (20): the page shows some of the candidates, got 0",
+        () -> world.withRoom(20, 0, 1, 1));
+    bad.put("--candidates must be within 1..500 items per request, got 501", () -> world.withRoom(501, 10, 1, 1));
+    bad.put("--items must be at least the 201 candidates per request, got 200", () -> world.withRoom(201, 10, 1, 1));
+    bad.forEach((message, call) -> assertEquals(message, assertThrows(IllegalArgumentException.class, call)
+        .getMessage()));
+  }
+
+  private static TrafficSimulator.ExpectedClicks run(SimulationConfig config) {
+    TrafficSimulator simulator = new TrafficSimulator(config);
+    return simulator.run(simulator.randomRanker(), new Collecting()).expected();
   }
 
   @Test
