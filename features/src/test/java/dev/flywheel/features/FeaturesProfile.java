@@ -122,6 +122,10 @@ public final class FeaturesProfile {
       compare(args[1], args[2]);
       return;
     }
+    if (args[0].equals("explain")) {
+      explain(Integer.parseInt(args[1]));
+      return;
+    }
     int events = Integer.parseInt(args[0]);
     SparkSession spark = SharedSpark.session();
     BronzeRows bronze = new BronzeRows("profile");
@@ -152,6 +156,36 @@ public final class FeaturesProfile {
       }
     }
     spark.stop();
+  }
+
+  /**
+   * Prints the physical plan of every gold query of one slice over {@code events} simulated events, after a
+   * full build, with its count of Exchanges and Sorts.
+   */
+  static void explain(int events) {
+    SparkSession spark = SharedSpark.session();
+    BronzeRows bronze = new BronzeRows("explain");
+    append(spark, bronze.tables, simulate(events, 1));
+    FeatureConfig config = FeatureConfig.defaults();
+    FeaturesResult full = FeaturesJob.run(spark, bronze.tables, config, ReadMode.FULL);
+    Timestamp from = new Timestamp(full.frontier().getTime() - 86_400_000L);
+    GoldSteps.SlicePlan plan = GoldSteps.plan(spark, bronze.tables, config, from, full.frontier(), false);
+    Map<String, Dataset<Row>> queries = new java.util.LinkedHashMap<>();
+    queries.put("examples", plan.examples());
+    plan.advanced().forEach((entity, rows) -> queries.put("advance " + entity.name(), rows));
+    queries.forEach((name, query) -> {
+      query.collectAsList();
+      String physical = query.queryExecution().executedPlan().toString();
+      System.out.println("==== " + name + ": exchanges " + occurrences(physical, "Exchange ")
+          + ", sorts " + occurrences(physical, "Sort [") + ", windows " + occurrences(physical, "Window [")
+          + ", joins " + occurrences(physical, "Join "));
+      System.out.println(physical);
+    });
+    spark.stop();
+  }
+
+  private static int occurrences(String text, String what) {
+    return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
   }
 
   private static void append(SparkSession spark, FeatureTables tables, List<Row> rows) {
