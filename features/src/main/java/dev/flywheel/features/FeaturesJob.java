@@ -85,7 +85,8 @@ public final class FeaturesJob {
               () -> DeltaTable.forName(spark, table.qualifiedName()).delete());
         }
       }
-      Timestamp seen = GoldSteps.storedWatermark(spark, tables);
+      GoldSteps.Stored global = GoldSteps.stored(spark, tables);
+      Timestamp seen = global.watermark();
       Dataset<Row> fresh = SilverImpressions.distinctEvents(EventTimeWatermark.withWatermark(
           bronzeWithCommits(run, tables.bronze().qualifiedName(), mode), seen)).persist(StorageLevel.MEMORY_AND_DISK());
       // One pass over the batch for its size and its latest event time (the watermark after it).
@@ -94,7 +95,7 @@ public final class FeaturesJob {
       Timestamp watermark = EventTimeWatermark.later(seen, batch.isNullAt(1) ? null : batch.getTimestamp(1));
       feedback.put("late_impressions", updateImpressions(run, tables, config, fresh));
       feedback.putAll(attributeFeedback(run, tables, config, fresh));
-      progress = GoldSteps.advance(run, tables, config, watermark);
+      progress = GoldSteps.advance(run, tables, config, global, watermark);
       fresh.unpersist();
       return new RowCounts(rowsIn, progress.examples());
     }

@@ -36,20 +36,27 @@ final class GoldSteps {
 
   private GoldSteps() {}
 
-  /** The stored event-time watermark: the latest event time of the bronze rows already consumed, or null. */
-  static Timestamp storedWatermark(SparkSession spark, FeatureTables tables) {
-    List<Row> global = spark.table(tables.global()).select("watermark").collectAsList();
-    return global.isEmpty() ? null : global.get(0).getTimestamp(0);
+  /**
+   * The one row of gold.global_features as the run found it: the frontier and the event-time watermark (the
+   * latest event time of the bronze rows already consumed), each null before the first run that set it.
+   */
+  record Stored(boolean present, Timestamp frontier, Timestamp watermark) {}
+
+  /** Reads the stored frontier and watermark (once per run: the silver writes do not change them). */
+  static Stored stored(SparkSession spark, FeatureTables tables) {
+    List<Row> global = spark.table(tables.global()).select("as_of", "watermark").collectAsList();
+    return global.isEmpty() ? new Stored(false, null, null)
+        : new Stored(true, global.get(0).getTimestamp(0), global.get(0).getTimestamp(1));
   }
 
   /**
-   * Stores {@code watermark} (the latest event time in bronze so far), moves the frontier to it minus the
-   * settle delay, then the statistics.
+   * Stores {@code watermark} (the latest event time in bronze so far), moves the frontier from where
+   * {@code global} had it to the watermark minus the settle delay, then the statistics.
    */
-  static Progress advance(JobRun run, FeatureTables tables, FeatureConfig config, Timestamp watermark) {
+  static Progress advance(JobRun run, FeatureTables tables, FeatureConfig config, Stored global,
+      Timestamp watermark) {
     SparkSession spark = run.spark();
-    List<Row> global = spark.table(tables.global()).select("as_of", "watermark").collectAsList();
-    Timestamp stored = global.isEmpty() ? null : global.get(0).getTimestamp(0);
+    Timestamp stored = global.frontier();
     Timestamp frontier = stored;
     if (frontier == null) {
       Row first = spark.table(tables.impressions()).agg(min(col("event_time"))).head();
@@ -64,7 +71,7 @@ final class GoldSteps {
       examples = slice(run, tables, config, frontier, target);
       frontier = target;
     }
-    if (global.isEmpty() || !Objects.equals(frontier, stored) || !watermark.equals(global.get(0).getTimestamp(1))) {
+    if (!global.present() || !Objects.equals(frontier, stored) || !watermark.equals(global.watermark())) {
       recordFrontier(run, tables, frontier, watermark);
     }
     if (frontier != null) {
@@ -76,43 +83,39 @@ final class GoldSteps {
   /**
    * The queries of one slice: the examples of [from, until) and every entity's advanced state.
    *
-   * @param events the slice's feature events
-   * @param priors the global rates just before every event
+   * @param events the slice's feature events, each with the global rates just before it
    * @param examples the training examples of the slice
    * @param advanced the new state of every touched key, per entity, global last
    */
-  record SlicePlan(Dataset<Row> events, Dataset<Row> priors, Dataset<Row> examples,
-      Map<Entity, Dataset<Row>> advanced) {}
+  record SlicePlan(Dataset<Row> events, Dataset<Row> examples, Map<Entity, Dataset<Row>> advanced) {}
 
-  /** Plans the slice [from, until) on the current tables; {@code cache} keeps the shared inputs in memory. */
+  /** Plans the slice [from, until) on the current tables; {@code cache} keeps the shared events in memory. */
   static SlicePlan plan(SparkSession spark, FeatureTables tables, FeatureConfig config, Timestamp from,
       Timestamp until, boolean cache) {
     Timestamp oldestImpression = new Timestamp(from.getTime() - config.longestWindow().toMillis());
     Dataset<Row> silver = spark.table(tables.impressions())
         .where(col("event_time").geq(lit(oldestImpression)).and(col("event_time").lt(lit(until))));
-    Dataset<Row> events = FeatureEvents.between(silver, from, until);
-    Dataset<Row> priors = TrainingExamples.globalPriors(PointInTimeFeatures.beforeEach(events,
-        spark.table(tables.global()), Entity.GLOBAL, from, config));
+    Dataset<Row> slice = FeatureEvents.between(silver, from, until);
+    Dataset<Row> events = slice.join(
+        PointInTimeFeatures.globalRatesBeforeEach(slice, spark.table(tables.global())), Joins.on("ts"));
     if (cache) {
       events = events.persist(StorageLevel.MEMORY_AND_DISK());
-      priors = priors.persist(StorageLevel.MEMORY_AND_DISK());
     }
     List<Dataset<Row>> features = new ArrayList<>();
     for (Entity entity : PER_KEY) {
       features.add(TrainingExamples.entityFeatures(PointInTimeFeatures.beforeEach(events,
-          spark.table(tableOf(tables, entity)), entity, from, config), priors, entity, config.priorStrength()));
+          spark.table(tableOf(tables, entity)), entity, from, config), entity, config.priorStrength()));
     }
     Dataset<Row> examples = TrainingExamples.assemble(
-        silver.where(col("event_time").geq(lit(from))), priors, features, config.hashBuckets());
-    Dataset<Row> withPriors = events.join(priors, Joins.on(FeatureEvents.EVENT_KEY));
+        silver.where(col("event_time").geq(lit(from))), events, features, config.hashBuckets());
     Map<Entity, Dataset<Row>> advanced = new LinkedHashMap<>();
     for (Entity entity : PER_KEY) {
-      advanced.put(entity, PointInTimeFeatures.advance(withPriors, spark.table(tableOf(tables, entity)), entity,
+      advanced.put(entity, PointInTimeFeatures.advance(events, spark.table(tableOf(tables, entity)), entity,
           config));
     }
     advanced.put(Entity.GLOBAL, PointInTimeFeatures.advance(events, spark.table(tables.global()), Entity.GLOBAL,
         config).withColumn("as_of", lit(until)));
-    return new SlicePlan(events, priors, examples, advanced);
+    return new SlicePlan(events, examples, advanced);
   }
 
   /**
@@ -128,7 +131,6 @@ final class GoldSteps {
       Entity entity = state.getKey();
       upsert(run, tableOf(tables, entity), entity, entity.name() + step, state.getValue());
     }
-    plan.priors().unpersist();
     plan.events().unpersist();
     return written;
   }

@@ -1,5 +1,6 @@
 package dev.flywheel.features;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
@@ -53,6 +54,12 @@ public final class PointInTimeFeatures {
    */
   public static final List<String> DECAYED = List.of("impressions", "clicks", "ratings", "positive_ratings");
 
+  /** The counts the global priors are rates of. */
+  private static final List<String> PRIOR_COUNTS = List.of("impressions", "clicks", "ratings", "positive_ratings");
+
+  /** The first level of the global running counts: instants summed per hour ({@link #globalRatesBeforeEach}). */
+  private static final long GLOBAL_BUCKET_SECONDS = 3600;
+
   /** The span of one anchor of the decayed running sums, in half-lives (see the class comment). */
   static final int ANCHOR_SPAN_HALF_LIVES = 256;
 
@@ -64,10 +71,11 @@ public final class PointInTimeFeatures {
   }
 
   /**
-   * For every event of {@code events} that counts for {@code entity}: its event key, the entity's
-   * additive counts, decayed counts (valued at the event's time), {@code last_event_time} and
-   * {@code last_rating}, all from
-   * events strictly before it.
+   * For every event of {@code events} (feature events with their global priors, {@link TrainingExamples#PRIORS})
+   * that counts for {@code entity}, a key of its own ({@link Entity#GLOBAL} has one key for all: see
+   * {@link #globalRatesBeforeEach}): its event key, the entity's additive counts, decayed counts (valued at the
+   * event's time), {@code last_event_time} and {@code last_rating}, all from events strictly before it, and its
+   * priors.
    */
   public static Dataset<Row> beforeEach(Dataset<Row> events, Dataset<Row> state, Entity entity, Timestamp from,
       FeatureConfig config) {
@@ -126,6 +134,9 @@ public final class PointInTimeFeatures {
     out.add(when(col("slice_rating_ts").isNotNull(), col("slice_rating")).otherwise(col("s_last_rating"))
         .as("last_rating"));
     out.add(col("ts"));
+    for (String prior : TrainingExamples.PRIORS) {
+      out.add(col(prior));
+    }
     return joined.select(out.toArray(Column[]::new));
   }
 
@@ -191,8 +202,7 @@ public final class PointInTimeFeatures {
   public static Dataset<Row> advance(Dataset<Row> events, Dataset<Row> state, Entity entity, FeatureConfig config) {
     WindowSpec perKey = Window.partitionBy(Joins.columns(entity.keyArray()));
     Column isRating = col("ratings").gt(0);
-    Dataset<Row> counted = entity.eventsOf(events).withColumn("key_last", max(col("ts")).over(perKey))
-        .withColumn("key_last_rating", max(when(isRating, col("ts"))).over(perKey));
+    Dataset<Row> counted = withKeyLasts(entity.eventsOf(events), entity, perKey);
     List<Column> aggregates = new ArrayList<>();
     for (String count : FeatureEvents.ADDITIVE) {
       aggregates.add(sum(col(count)).as(count));
@@ -245,6 +255,63 @@ public final class PointInTimeFeatures {
         Joins.on(entity.keys()), "left");
     return withRates(withPrior, col("g_ctr"), col("g_positive_rate"), config.priorStrength())
         .drop("g_ctr", "g_positive_rate");
+  }
+
+  /**
+   * Adds {@code key_last} and {@code key_last_rating} (the key's latest event and rating time in the slice) to
+   * every event. Per key a window over the events hashed by key; for {@link Entity#GLOBAL}, whose one key would
+   * put every event into one task, a partial aggregate broadcast back.
+   */
+  private static Dataset<Row> withKeyLasts(Dataset<Row> keyed, Entity entity, WindowSpec perKey) {
+    Column last = max(col("ts"));
+    Column lastRating = max(when(col("ratings").gt(0), col("ts")));
+    if (!entity.equals(Entity.GLOBAL)) {
+      return keyed.withColumn("key_last", last.over(perKey)).withColumn("key_last_rating", lastRating.over(perKey));
+    }
+    Dataset<Row> lasts = keyed.groupBy(Joins.columns(entity.keyArray()))
+        .agg(last.as("key_last"), lastRating.as("key_last_rating"));
+    return keyed.join(broadcast(lasts), Joins.on(entity.keys()));
+  }
+
+  /**
+   * The global rates just before every instant of {@code events}, keyed by {@code ts}: {@code g_ctr} (clicks
+   * over impressions, 0 before the first) and {@code g_positive_rate} (positive ratings over ratings, 0.5 before
+   * the first) of the stored global {@code state} plus the slice's events strictly before the instant. A running
+   * sum over the events themselves would run in one task (the global entity has one key); this one sums per
+   * instant, then per hour of instants, and adds to each instant the hours before its own (a window over the
+   * few hour rows) and its hour's earlier instants (a window per hour). The counts are whole numbers, so the
+   * rates are exact whatever the grouping.
+   */
+  public static Dataset<Row> globalRatesBeforeEach(Dataset<Row> events, Dataset<Row> state) {
+    Column hour = seconds(col("ts")).divide(GLOBAL_BUCKET_SECONDS).cast("long").as("hour");
+    List<Column> perInstant = new ArrayList<>();
+    List<Column> perHour = new ArrayList<>();
+    for (String count : PRIOR_COUNTS) {
+      perInstant.add(sum(col(count)).as(count));
+      perHour.add(sum(col(count)).as("hour_" + count));
+    }
+    Dataset<Row> instants = events.groupBy(col("ts"), hour)
+        .agg(perInstant.get(0), perInstant.subList(1, perInstant.size()).toArray(Column[]::new));
+    WindowSpec hoursUpToNow = Window.orderBy(col("hour")).rowsBetween(Window.unboundedPreceding(), Window.currentRow());
+    Dataset<Row> hours = instants.groupBy(col("hour"))
+        .agg(perHour.get(0), perHour.subList(1, perHour.size()).toArray(Column[]::new));
+    for (String count : PRIOR_COUNTS) {
+      hours = hours.withColumn("before_hour_" + count,
+          sum(col("hour_" + count)).over(hoursUpToNow).minus(col("hour_" + count)));
+    }
+    WindowSpec instantsUpToNow = Window.partitionBy(col("hour")).orderBy(col("ts"))
+        .rowsBetween(Window.unboundedPreceding(), Window.currentRow());
+    Dataset<Row> joined = instants.join(hours, Joins.on("hour"))
+        .withColumn("scope", lit("all"))
+        .join(stored(state, Entity.GLOBAL), Joins.on(Entity.GLOBAL.keys()), "left");
+    List<Column> before = new ArrayList<>(List.of(col("ts")));
+    for (String count : PRIOR_COUNTS) {
+      before.add(coalesce(col("s_" + count), lit(0L)).plus(col("before_hour_" + count))
+          .plus(sum(col(count)).over(instantsUpToNow)).minus(col(count)).as(count));
+    }
+    return joined.select(before.toArray(Column[]::new)).select(col("ts"),
+        rawRate("clicks", "impressions", 0.0).as("g_ctr"),
+        rawRate("positive_ratings", "ratings", 0.5).as("g_positive_rate"));
   }
 
   /**

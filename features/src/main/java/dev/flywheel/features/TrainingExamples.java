@@ -23,18 +23,16 @@ import org.apache.spark.sql.types.StructField;
 public final class TrainingExamples {
   private TrainingExamples() {}
 
-  /** The global rates just before every event: the prior every smoothed rate shrinks towards. */
-  public static Dataset<Row> globalPriors(Dataset<Row> globalBefore) {
-    return globalBefore.select(col("request_id"), col("item_id"), col("kind"),
-        PointInTimeFeatures.rawRate("clicks", "impressions", 0.0).as("g_ctr"),
-        PointInTimeFeatures.rawRate("positive_ratings", "ratings", 0.5).as("g_positive_rate"));
-  }
+  /** The global rates just before an event, the priors every smoothed rate shrinks towards. */
+  public static final List<String> PRIORS = List.of("g_ctr", "g_positive_rate");
 
-  /** The example features of one entity for every impression event, named with the entity's prefix. */
-  public static Dataset<Row> entityFeatures(Dataset<Row> before, Dataset<Row> priors, Entity entity, double m) {
+  /**
+   * The example features of one entity for every impression event ({@code before} carries its priors), named
+   * with the entity's prefix.
+   */
+  public static Dataset<Row> entityFeatures(Dataset<Row> before, Entity entity, double m) {
     Dataset<Row> rated = PointInTimeFeatures.withDecayedRates(PointInTimeFeatures.withRates(
-        before.where(col("kind").equalTo("impression")).join(priors, Joins.on(FeatureEvents.EVENT_KEY)),
-        col("g_ctr"), col("g_positive_rate"), m), m)
+        before.where(col("kind").equalTo("impression")), col("g_ctr"), col("g_positive_rate"), m), m)
         .withColumn("seconds_since_last",
             PointInTimeFeatures.seconds(col("ts")).minus(PointInTimeFeatures.seconds(col("last_event_time")))
                 .cast("double"));
@@ -46,18 +44,20 @@ public final class TrainingExamples {
   }
 
   /**
-   * One example per silver row of {@code impressions}: context, labels, hashed ids, the global prior and
-   * the features of each entity (null when the entity does not apply, e.g. query-item off search).
+   * One example per silver row of {@code impressions}: context, labels, hashed ids, the global priors (of its
+   * impression event among {@code events}) and the features of each entity (null when the entity does not apply, e.g. query-item off search).
    */
-  public static Dataset<Row> assemble(Dataset<Row> impressions, Dataset<Row> priors, List<Dataset<Row>> features,
+  public static Dataset<Row> assemble(Dataset<Row> impressions, Dataset<Row> events, List<Dataset<Row>> features,
       int hashBuckets) {
+    Dataset<Row> priors = events.where(col("kind").equalTo("impression"))
+        .select(col("request_id"), col("item_id"), col(PRIORS.get(0)), col(PRIORS.get(1)));
     Dataset<Row> examples = impressions
         .withColumn("hour_of_day", hour(col("event_time")))
         .withColumn("positive", when(col("rating").isNotNull(), col("rating").geq(4)))
         .withColumn("user_bucket", pmod(xxhash64(col("user_id")), lit((long) hashBuckets)))
         .withColumn("item_bucket", pmod(xxhash64(col("item_id")), lit((long) hashBuckets)))
         .withColumn("event_date", to_date(col("event_time")))
-        .join(priors.where(col("kind").equalTo("impression")).drop("kind"), Joins.on(SilverImpressions.KEY), "left");
+        .join(priors, Joins.on(SilverImpressions.KEY), "left");
     for (Dataset<Row> entity : features) {
       examples = examples.join(entity, Joins.on(SilverImpressions.KEY), "left");
     }
