@@ -48,11 +48,10 @@ final class TrainCommand implements Runnable {
   @Option(names = "--log-loss-delta", defaultValue = "0.01", description = "Allowed log-loss rise vs the champion (default: ${DEFAULT-VALUE}).")
   double logLossDelta;
 
-  @Option(names = "--rounds", defaultValue = "1000", description = "Most new XGBoost trees; early stopping on the"
-      + " validation slice's log loss picks how many (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rounds", defaultValue = "30", description = "XGBoost rounds (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--max-depth", defaultValue = "6", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-depth", defaultValue = "4", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
   int maxDepth;
 
   @Option(names = "--until", paramLabel = "INSTANT",
@@ -99,7 +98,7 @@ final class TrainCommand implements Runnable {
   private TrainConfig config() {
     try {
       return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-          TrainConfig.XgboostSettings.DEFAULT.withTrees(rounds, maxDepth), flywheel.gpu, flywheel.home().models(), Optional.ofNullable(until));
+          rounds, maxDepth, flywheel.gpu, flywheel.home().models(), Optional.ofNullable(until));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -52,7 +52,7 @@ final class Bundles {
       files.put(Trainer.FM, FM);
     });
     Json.writeAtomically(bundle.resolve(STACK), Map.of("intercept", learners.stack().intercept(),
-        "coefficients", learners.stack().coefficients().toArray(), "inputs", learners.stackInputs()));
+        "coefficients", learners.stack().coefficients().toArray(), "inputs", base.stackInputs()));
     Json.writeAtomically(bundle.resolve(CARD), card);
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("format", FORMAT);
@@ -111,17 +111,14 @@ final class Bundles {
 
   /**
    * The models of a version: LR, FM (versions trained before FM have none) and stack from their Spark
-   * folders, XGBoost and the stack's inputs from the bundle (plain logits where stack.json lists none).
+   * folders, XGBoost from the bundle.
    */
   static Learners learners(String artifactLocation) {
     String fm = Trainer.sparkPath(artifactLocation, Trainer.FM);
     BaseLearners base = new BaseLearners(LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.LR)),
         booster(of(artifactLocation)), Files.isDirectory(Path.of(fm)) ? Optional.of(PipelineModel.load(fm))
             : Optional.empty());
-    JsonNode stack = Json.read(of(artifactLocation).resolve(STACK));
-    List<String> inputs = stack.has("inputs") ? Json.MAPPER.convertValue(stack.get("inputs"),
-        Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class)) : base.stackInputs();
-    return new Learners(base, LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.STACK)), inputs);
+    return new Learners(base, LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.STACK)));
   }
 
   private static Path requireManifest(Path bundle) {

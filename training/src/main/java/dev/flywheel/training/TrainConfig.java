@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -19,14 +18,15 @@ import java.util.Set;
  * @param holdoutFraction latest share of the time range: every model is evaluated there
  * @param aucEpsilon the candidate's holdout AUC may be at most this much below the champion's
  * @param logLossDelta the candidate's holdout log loss may be at most this much above the champion's
- * @param xgboost XGBoost's hyperparameters
+ * @param rounds XGBoost boosting rounds
+ * @param maxDepth XGBoost tree depth
  * @param gpu train XGBoost with device=cuda (needs XGBoost's GPU build on the cluster)
  * @param models folder under which each run's models are stored
  * @param until when present, only examples strictly before this instant exist for the run: a backtest
  *     "as of" a past time, and the way a benchmark keeps a later evaluation slice unseen
  */
 public record TrainConfig(String label, boolean full, double replayRatio, double validationFraction,
-    double holdoutFraction, double aucEpsilon, double logLossDelta, XgboostSettings xgboost, boolean gpu,
+    double holdoutFraction, double aucEpsilon, double logLossDelta, int rounds, int maxDepth, boolean gpu,
     Path models, Optional<Instant> until) {
 
   private static final Set<String> LABELS = Set.of("clicked", "positive");
@@ -43,77 +43,32 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
           + holdoutFraction + " leave less than 10% to train on; lower them");
     }
     until = until == null ? Optional.empty() : until;
-    Objects.requireNonNull(xgboost, "xgboost");
-  }
-
-  /**
-   * XGBoost's hyperparameters. With early stopping, boosting stops once the validation slice's log loss has
-   * not improved for {@code earlyStoppingRounds} rounds, and the booster keeps the trees up to the best round
-   * (at most {@code rounds} new ones): the number of trees is chosen on the validation slice, never on the
-   * holdout, and is recorded in the version's {@code xgboost_trees} parameter.
-   *
-   * @param rounds most new trees a run boosts
-   * @param maxDepth tree depth
-   * @param eta learning rate (shrinkage)
-   * @param minChildWeight least hessian sum in a leaf: larger keeps leaves off a handful of examples
-   * @param subsample share of the rows each tree sees
-   * @param colsampleByTree share of the features each tree sees
-   * @param earlyStoppingRounds rounds without a better validation log loss before boosting stops; 0 for none
-   */
-  public record XgboostSettings(int rounds, int maxDepth, double eta, double minChildWeight, double subsample,
-      double colsampleByTree, int earlyStoppingRounds) {
-    /** Tuned on MovieLens' validation slice (README, "Training benchmark"). */
-    public static final XgboostSettings DEFAULT = new XgboostSettings(1000, 6, 0.05, 10, 0.8, 0.8, 40);
-    /** What versions registered before these settings were recorded trained with: 30 fixed rounds. */
-    static final XgboostSettings LEGACY = new XgboostSettings(30, 4, 0.3, 1, 1, 1, 0);
-
-    public XgboostSettings {
-      if (rounds < 1 || maxDepth < 1 || earlyStoppingRounds < 0) {
-        throw new IllegalArgumentException("xgboost rounds " + rounds + " and max depth " + maxDepth
-            + " must be >= 1, early stopping rounds " + earlyStoppingRounds + " >= 0");
-      }
-      if (!(eta > 0 && eta <= 1) || !(minChildWeight >= 0) || !(subsample > 0 && subsample <= 1)
-          || !(colsampleByTree > 0 && colsampleByTree <= 1)) {
-        throw new IllegalArgumentException("xgboost eta " + eta + ", subsample " + subsample + " and colsample "
-            + colsampleByTree + " must be in (0, 1], min child weight " + minChildWeight + " >= 0");
-      }
-    }
-
-    /** A copy with other rounds and depth (the CLI's --rounds and --max-depth). */
-    public XgboostSettings withTrees(int newRounds, int newMaxDepth) {
-      return new XgboostSettings(newRounds, newMaxDepth, eta, minChildWeight, subsample, colsampleByTree,
-          earlyStoppingRounds);
+    if (rounds < 1 || maxDepth < 1) {
+      throw new IllegalArgumentException("rounds " + rounds + " and max depth " + maxDepth + " must be >= 1");
     }
   }
 
   /** Defaults: clicked, incremental with 20% replay, 15% validation, 15% holdout, epsilon 0.005, delta 0.01. */
   public static TrainConfig defaults(Path models) {
-    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, XgboostSettings.DEFAULT, false, models,
-        Optional.empty());
+    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, models, Optional.empty());
   }
 
   /** A copy with another label and mode. */
   public TrainConfig with(String newLabel, boolean newFull) {
     return new TrainConfig(newLabel, newFull, replayRatio, validationFraction, holdoutFraction, aucEpsilon,
-        logLossDelta, xgboost, gpu, models, until);
+        logLossDelta, rounds, maxDepth, gpu, models, until);
   }
 
   /** A copy that sees only the examples strictly before {@code bound}. */
   public TrainConfig before(Instant bound) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        xgboost, gpu, models, Optional.of(bound));
+        rounds, maxDepth, gpu, models, Optional.of(bound));
   }
 
   /** A copy with another split: the validation and holdout shares of the time range. */
   public TrainConfig withSplit(double newValidationFraction, double newHoldoutFraction) {
     return new TrainConfig(label, full, replayRatio, newValidationFraction, newHoldoutFraction, aucEpsilon,
-        logLossDelta, xgboost, gpu, models, until);
-  }
-
-  /** A copy with other XGBoost settings. */
-  public TrainConfig withXgboost(XgboostSettings newXgboost) {
-    return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        newXgboost, gpu, models, until);
+        logLossDelta, rounds, maxDepth, gpu, models, until);
   }
 
   /** The parameters as stored in the registry and the ledger. */
@@ -123,21 +78,14 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         Map.entry("validation_fraction", String.valueOf(validationFraction)),
         Map.entry("holdout_fraction", String.valueOf(holdoutFraction)),
         Map.entry("auc_epsilon", String.valueOf(aucEpsilon)), Map.entry("log_loss_delta", String.valueOf(logLossDelta)),
-        Map.entry("rounds", String.valueOf(xgboost.rounds())),
-        Map.entry("max_depth", String.valueOf(xgboost.maxDepth())), Map.entry("eta", String.valueOf(xgboost.eta())),
-        Map.entry("min_child_weight", String.valueOf(xgboost.minChildWeight())),
-        Map.entry("subsample", String.valueOf(xgboost.subsample())),
-        Map.entry("colsample_bytree", String.valueOf(xgboost.colsampleByTree())),
-        Map.entry("early_stopping_rounds", String.valueOf(xgboost.earlyStoppingRounds())),
+        Map.entry("rounds", String.valueOf(rounds)), Map.entry("max_depth", String.valueOf(maxDepth)),
         Map.entry("gpu", String.valueOf(gpu))));
     until.ifPresent(bound -> params.put("until", bound.toString()));
     return Map.copyOf(params);
   }
 
   /**
-   * The configuration {@link #asParams} stored (a registered version's params), with {@code models}. XGBoost
-   * settings a version from before they were recorded lacks take their {@link XgboostSettings#LEGACY} values,
-   * which is what it was trained with.
+   * The configuration {@link #asParams} stored (a registered version's params), with {@code models}.
    *
    * @throws IllegalArgumentException when a parameter is missing or malformed
    */
@@ -146,23 +94,12 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
       return new TrainConfig(required(params, "label"), Boolean.parseBoolean(required(params, "full")),
           Double.parseDouble(required(params, "replay_ratio")), Double.parseDouble(required(params, "validation_fraction")),
           Double.parseDouble(required(params, "holdout_fraction")), Double.parseDouble(required(params, "auc_epsilon")),
-          Double.parseDouble(required(params, "log_loss_delta")), xgboostFromParams(params),
-          Boolean.parseBoolean(required(params, "gpu")), models,
+          Double.parseDouble(required(params, "log_loss_delta")), Integer.parseInt(required(params, "rounds")),
+          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")), models,
           Optional.ofNullable(params.get("until")).map(Instant::parse));
     } catch (NumberFormatException | DateTimeParseException e) {
       throw new IllegalArgumentException("stored training parameters " + params + " are malformed: " + e.getMessage(), e);
     }
-  }
-
-  private static XgboostSettings xgboostFromParams(Map<String, String> params) {
-    XgboostSettings legacy = XgboostSettings.LEGACY;
-    return new XgboostSettings(Integer.parseInt(required(params, "rounds")),
-        Integer.parseInt(required(params, "max_depth")),
-        Double.parseDouble(params.getOrDefault("eta", String.valueOf(legacy.eta()))),
-        Double.parseDouble(params.getOrDefault("min_child_weight", String.valueOf(legacy.minChildWeight()))),
-        Double.parseDouble(params.getOrDefault("subsample", String.valueOf(legacy.subsample()))),
-        Double.parseDouble(params.getOrDefault("colsample_bytree", String.valueOf(legacy.colsampleByTree()))),
-        Integer.parseInt(params.getOrDefault("early_stopping_rounds", String.valueOf(legacy.earlyStoppingRounds()))));
   }
 
   private static String required(Map<String, String> params, String key) {

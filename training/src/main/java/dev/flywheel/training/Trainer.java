@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,14 +52,6 @@ public final class Trainer {
   static final String XGBOOST = "xgboost";
   static final String FM = "fm";
   static final String STACK = "stack";
-  /**
-   * The features the stack sees beside the logits, alone and times each logit: the lengths of the user's and
-   * the item's histories, so it can lean on a learner where it is strong (FM's id terms exist only for ids
-   * seen often in training; most MovieLens holdout users are new).
-   */
-  static final List<String> STACK_CONTEXT = List.of("u_impressions", "i_impressions");
-  /** The stack's L2 penalty: a little, for its dozen correlated inputs fitted on one validation slice. */
-  private static final double STACK_REG_PARAM = 1e-3;
 
   private Trainer() {}
 
@@ -84,23 +75,9 @@ public final class Trainer {
    * @param decision the gate's
    * @param trainFrom earliest example time
    * @param trainTo latest example time
-   * @param seconds wall-clock seconds per phase of the fit, in order (the model card's {@code phase_seconds})
    */
   record Candidate(Learners learners, Map<String, Double> metrics, Map<String, Boolean> warmStart,
-      Gate.Decision decision, Instant trainFrom, Instant trainTo, Map<String, Double> seconds) {}
-
-  /** Wall-clock seconds per phase of a run, in order: where a run's time goes, for its model card. */
-  private static final class Phases {
-    private final Map<String, Double> seconds = new LinkedHashMap<>();
-    private long last = System.nanoTime();
-
-    /** Ends phase {@code name} (started when the previous one ended). */
-    void end(String name) {
-      long now = System.nanoTime();
-      seconds.merge(name, (now - last) / 1e9, Double::sum);
-      last = now;
-    }
-  }
+      Gate.Decision decision, Instant trainFrom, Instant trainTo) {}
 
   /**
    * Trains, gates, exports and registers one version; empty when an incremental run finds no example
@@ -113,26 +90,20 @@ public final class Trainer {
       return Optional.empty();
     }
     Candidate candidate = fitted.get();
-    Phases phases = new Phases();
     Map<String, String> params = new LinkedHashMap<>(config.asParams());
     params.put("stats_version", String.valueOf(inputs.statsVersion()));
-    // Chosen by early stopping on the validation slice; a reproduction chooses it again from the same rows.
-    params.put("xgboost_trees", String.valueOf(Xgboost.rounds(candidate.learners().base().xgboost())));
     String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
     save(candidate.learners().base().lr(), artifacts, LR);
     candidate.learners().base().fm().ifPresent(fm -> save(fm, artifacts, FM));
     save(candidate.learners().stack(), artifacts, STACK);
-    phases.end("save_spark_models");
     Gate.Decision decision = candidate.decision();
     ModelVersion unregistered = new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
         Instant.now(), codeVersion(), config.label(), candidate.trainFrom(), candidate.trainTo(),
         inputs.inputVersions(), params, candidate.metrics(), candidate.warmStart(),
         decision.promote() ? ModelStatus.CANDIDATE : ModelStatus.REJECTED, decision.stored(), decision.reason(),
         artifacts, null);
-    Map<String, Double> seconds = new LinkedHashMap<>(candidate.seconds());
-    seconds.putAll(phases.seconds);
     Bundles.write(Bundles.of(artifacts), config.label(), inputs.normalization(), inputs.featureConfig(),
-        candidate.learners(), card(unregistered, inputs, seconds));
+        candidate.learners(), card(unregistered, inputs));
     ModelVersion registered = registry.newVersion(unregistered);
     if (decision.promote()) {
       return Optional.of(registry.promote(registered.version(),
@@ -147,7 +118,6 @@ public final class Trainer {
    * finds no example after the champion's training window.
    */
   static Optional<Candidate> fit(TrainingInputs inputs, Optional<ModelVersion> champion, TrainConfig config) {
-    Phases phases = new Phases();
     Dataset<Row> selected = select(inputs.examples(), champion, config);
     Row window = selected.agg(min("event_time"), max("event_time")).first();
     if (window.isNullAt(0)) {
@@ -162,7 +132,6 @@ public final class Trainer {
     Dataset<Row> validation = vectorize(labelled.where(col("t").geq(cuts[0]).and(col("t").lt(cuts[1]))),
         normalization);
     Dataset<Row> holdout = labelled.where(col("t").geq(cuts[1]));
-    phases.end("select_and_split");
 
     Map<String, Boolean> warmStart = new LinkedHashMap<>();
     LogisticRegression lr = new LogisticRegression().setElasticNetParam(0.5).setRegParam(0.001).setMaxIter(100)
@@ -172,44 +141,36 @@ public final class Trainer {
     championLr.ifPresent(model -> warmStart(lr, model));
     warmStart.put(LR, championLr.isPresent());
     LogisticRegressionModel lrModel = lr.fit(train);
-    phases.end(LR);
     Optional<Booster> championBooster = champion.filter(c -> !config.full())
         .map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
     warmStart.put(XGBOOST, championBooster.isPresent());
-    Booster booster = Xgboost.fit(train, validation, config, championBooster);
-    phases.end(XGBOOST);
+    Booster booster = Xgboost.fit(train, config, championBooster);
     warmStart.put(FM, false);
     BaseLearners base = new BaseLearners(lrModel, booster, Optional.of(Fm.fit(train, Fm.Settings.DEFAULT)));
-    phases.end(FM);
-    List<String> stackInputs = stackInputs(base);
-    LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features")
-        .setRegParam(STACK_REG_PARAM).setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw")
-        .setPredictionCol("stack_prediction").fit(stackFeatures(baseScores(validation, base), stackInputs));
-    Learners learners = new Learners(base, stack, stackInputs);
-    phases.end(STACK);
+    LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
+        .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
+        .fit(baseScores(validation, base));
+    Learners learners = new Learners(base, stack);
 
     Dataset<Row> scored = score(vectorize(holdout, normalization), learners).cache();
     Map<String, Double> metrics = new LinkedHashMap<>();
     Map<String, Double> candidate = Metrics.of(scored, "p_stack");
     metrics.putAll(candidate);
-    candidate.forEach((k, v) -> metrics.put(STACK + "." + k, v));
     List<String> evaluated = new ArrayList<>(base.names());
-    evaluated.add("average");
+    evaluated.addAll(List.of("average", STACK));
     for (String learner : evaluated) {
       Metrics.of(scored, "p_" + learner).forEach((k, v) -> metrics.put(learner + "." + k, v));
     }
     // The baseline any model must beat: rank by the item's impressions so far (its popularity).
     metrics.put("popularity.auc", Metrics.auc(holdout.withColumn("p_popularity",
         coalesce(col("i_impressions"), lit(0.0))), "p_popularity"));
-    phases.end("evaluate");
     Optional<Map<String, Double>> championMetrics = champion.map(c -> Metrics.of(scoreWith(holdout, c), "p_stack"));
     championMetrics.ifPresent(m -> m.forEach((k, v) -> metrics.put("champion." + k, v)));
-    phases.end("evaluate_champion");
     Gate.Decision decision = Gate.decide(candidate, championMetrics, config.aucEpsilon(), config.logLossDelta());
     labelled.unpersist();
     scored.unpersist();
     return Optional.of(new Candidate(learners, metrics, warmStart, decision, instant(window.get(0)),
-        instant(window.get(1)), phases.seconds));
+        instant(window.get(1))));
   }
 
   /**
@@ -227,7 +188,7 @@ public final class Trainer {
   }
 
   /** What the bundle's model card says: the registry row's lineage, inputs, metrics and warm start. */
-  private static Map<String, Object> card(ModelVersion v, TrainingInputs inputs, Map<String, Double> seconds) {
+  private static Map<String, Object> card(ModelVersion v, TrainingInputs inputs) {
     Map<String, Object> card = new LinkedHashMap<>();
     card.put("parent_version", v.parentVersion());
     card.put("created_at", String.valueOf(v.createdAt()));
@@ -244,8 +205,6 @@ public final class Trainer {
     card.put("fm_settings", Fm.Settings.DEFAULT.asCard());
     card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
     card.put("artifact_location", v.artifactLocation());
-    // Up to the bundle export; the bundle write, the registry and the ledger come after.
-    card.put("phase_seconds", seconds);
     return card;
   }
 
@@ -295,7 +254,7 @@ public final class Trainer {
     lr.setInitialModel(initial);
   }
 
-  /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner. */
+  /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner and the stack's input vector of the logits. */
   private static Dataset<Row> baseScores(Dataset<Row> rows, BaseLearners base) {
     Dataset<Row> withLr = base.lr().transform(rows)
         .withColumn("p_lr", functions.vector_to_array(col("lr_probability"), "float64").getItem(1))
@@ -309,50 +268,8 @@ public final class Trainer {
     for (String learner : base.names()) {
       scored = scored.withColumn("logit_" + learner, logit(col("p_" + learner)));
     }
-    return scored;
-  }
-
-  /**
-   * The stack's inputs for {@code base}: its logits, then per {@link #STACK_CONTEXT} feature the normalized
-   * feature and its product with each logit.
-   */
-  static List<String> stackInputs(BaseLearners base) {
-    List<String> inputs = new ArrayList<>(base.stackInputs());
-    for (String feature : STACK_CONTEXT) {
-      inputs.add("x_" + feature);
-      for (String logit : base.stackInputs()) {
-        inputs.add(logit + "*x_" + feature);
-      }
-    }
-    return inputs;
-  }
-
-  /**
-   * Adds the stack's input vector {@code stack_features} to base-scored rows: each input the product of its
-   * factors, a base learner's logit column or a normalized feature read from the {@code features} vector (the
-   * value the learners saw), in the order serving's ModelBundle multiplies them.
-   */
-  private static Dataset<Row> stackFeatures(Dataset<Row> scored, List<String> inputs) {
-    Column features = functions.vector_to_array(col("features"), "float64");
-    List<String> columns = new ArrayList<>();
-    Dataset<Row> withInputs = scored;
-    for (String input : inputs) {
-      Column value = Arrays.stream(input.split("\\*")).map(factor -> factor.startsWith("x_")
-          ? features.getItem(featureIndex(factor.substring(2))) : col(factor)).reduce(Column::multiply).orElseThrow();
-      String column = "stack_input_" + columns.size();
-      withInputs = withInputs.withColumn(column, value);
-      columns.add(column);
-    }
-    return new VectorAssembler().setInputCols(columns.toArray(String[]::new)).setOutputCol("stack_features")
-        .transform(withInputs).drop(columns.toArray(String[]::new));
-  }
-
-  private static int featureIndex(String feature) {
-    int index = featureColumns().indexOf(feature);
-    if (index < 0) {
-      throw new LakehouseException("The stack input x_" + feature + " names no feature of " + featureColumns());
-    }
-    return index;
+    return new VectorAssembler().setInputCols(base.stackInputs().toArray(String[]::new))
+        .setOutputCol("stack_features").transform(scored);
   }
 
   /**
@@ -362,10 +279,10 @@ public final class Trainer {
   static Dataset<Row> score(Dataset<Row> rows, Learners learners) {
     List<String> names = learners.base().names();
     Column sum = names.stream().map(learner -> col("p_" + learner)).reduce(Column::plus).orElseThrow();
-    return learners.stack().transform(stackFeatures(baseScores(rows, learners.base()), learners.stackInputs()))
+    return learners.stack().transform(baseScores(rows, learners.base()))
         .withColumn("p_stack", functions.vector_to_array(col("stack_probability"), "float64").getItem(1))
         .withColumn("p_average", sum.divide(names.size()))
-        .drop("stack_probability", "stack_raw", "stack_prediction", "stack_features");
+        .drop("stack_probability", "stack_raw", "stack_prediction");
   }
 
   private static Column logit(Column p) {

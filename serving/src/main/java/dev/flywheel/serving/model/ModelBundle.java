@@ -21,8 +21,7 @@ import java.util.Map;
  * transforms, the value a missing feature takes before its transform, the feature job's settings the
  * features were computed with, the ids' hash bucket count ({@code hash_buckets}, with fm), and the files
  * of the learners ({@code lr.json}, {@code xgboost.json}, {@code fm.json}, {@code stack.json}) and the
- * model card. The stack's inputs are the base learners' logits in that order, then, in bundles trained since
- * they exist, context inputs ({@link StackInputs}).
+ * model card. The stack's inputs are the base learners' logits in that order.
  */
 public final class ModelBundle {
   /** The format this reader understands. */
@@ -47,15 +46,14 @@ public final class ModelBundle {
   private final FactorizationMachine fm;
   private final long hashBuckets;
   private final LinearModel stack;
-  private final StackInputs stackInputs;
   private final List<String> outputs;
   private final int scoreOutput;
   private final JsonNode card;
 
   private ModelBundle(Path directory, String label, List<String> features, FeatureTransform[] transforms,
       double missingValue, double priorStrength, List<Double> halfLivesSeconds, LinearModel lr, XGBoostTrees xgboost,
-      FactorizationMachine fm, long hashBuckets, LinearModel stack, StackInputs stackInputs, List<String> outputs,
-      int scoreOutput, JsonNode card) {
+      FactorizationMachine fm, long hashBuckets, LinearModel stack, List<String> outputs, int scoreOutput,
+      JsonNode card) {
     this.directory = directory;
     this.label = label;
     this.features = features;
@@ -68,7 +66,6 @@ public final class ModelBundle {
     this.fm = fm;
     this.hashBuckets = hashBuckets;
     this.stack = stack;
-    this.stackInputs = stackInputs;
     this.outputs = outputs;
     this.scoreOutput = scoreOutput;
     this.card = card;
@@ -78,8 +75,8 @@ public final class ModelBundle {
    * Reads the bundle in {@code directory}.
    *
    * @throws InvalidBundleException when a file is missing or unreadable, the format is not {@link #FORMAT},
-   *     the learners do not agree with the manifest's feature list, or the stack's inputs do not start
-   *     with the base learners' logits or name an unknown learner or feature
+   *     the learners do not agree with the manifest's feature list, or the stack's inputs are not the
+   *     base learners' logits
    */
   public static ModelBundle load(Path directory) {
     JsonNode manifest = readJson(directory, "manifest.json");
@@ -120,13 +117,12 @@ public final class ModelBundle {
           + (fm == null ? "" : " and fm " + fm.featureCount() + " features"));
     }
     List<String> bases = fm == null ? List.of("lr", "xgboost") : List.of("lr", "xgboost", "fm");
+    List<String> stackInputs = bases.stream().map(name -> "logit_" + name).toList();
     List<String> storedInputs = new ArrayList<>();
     stackJson.path("inputs").forEach(input -> storedInputs.add(input.asText()));
-    StackInputs stackInputs = StackInputs.parse(stackJson.has("inputs") ? storedInputs : StackInputs.logitsOf(bases),
-        bases, features, directory);
-    if (stack.size() != stackInputs.size()) {
-      throw new InvalidBundleException(directory + ": the stack has " + stack.size() + " coefficients for the "
-          + stackInputs.size() + " inputs " + storedInputs);
+    if (stack.size() != bases.size() || (stackJson.has("inputs") && !storedInputs.equals(stackInputs))) {
+      throw new InvalidBundleException(directory + ": the stack must have the inputs " + stackInputs + ", has "
+          + stack.size() + " coefficients and the inputs " + storedInputs);
     }
     List<String> outputs = new ArrayList<>(bases.stream().map(name -> "p_" + name).toList());
     outputs.add(P_STACK);
@@ -139,8 +135,7 @@ public final class ModelBundle {
         : JSON.createObjectNode();
     return new ModelBundle(directory, manifest.path("label").asText(""), List.copyOf(features), transforms,
         manifest.path("missing_value").asDouble(0.0), featureConfig.path("prior_strength").asDouble(20.0),
-        List.copyOf(halfLives), lr, xgboost, fm, hashBuckets, stack, stackInputs, List.copyOf(outputs), scoreOutput,
-        card);
+        List.copyOf(halfLives), lr, xgboost, fm, hashBuckets, stack, List.copyOf(outputs), scoreOutput, card);
   }
 
   /** Feature names in vector order. */
@@ -227,7 +222,7 @@ public final class ModelBundle {
 
     /**
      * The outputs of candidate {@code r}: base learners' probabilities, then the stack's over their
-     * inputs; valid until the next call.
+     * logits; valid until the next call.
      */
     double[] outputsOf(int r) {
       double[] raw = candidates.rawRows()[r];
@@ -246,7 +241,7 @@ public final class ModelBundle {
       for (int b = 0; b < logits.length; b++) {
         logits[b] = LinearModel.logit(probabilities[b]);
       }
-      probabilities[logits.length] = stack.probability(stackInputs.values(logits, inputs));
+      probabilities[logits.length] = stack.probability(logits);
       return probabilities;
     }
   }

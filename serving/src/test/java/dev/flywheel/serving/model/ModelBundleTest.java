@@ -117,36 +117,6 @@ class ModelBundleTest {
   }
 
   /**
-   * Stack inputs past the logits: a normalized feature alone and times a logit (how much to trust a
-   * learner given, say, the user's history), computed from the same values the learners see; an input
-   * naming no learner or feature is refused.
-   */
-  @Test
-  void stackTakesContextInputsFromTheNormalizedFeatures(@TempDir Path context) throws Exception {
-    for (String file : List.of("lr.json", "xgboost.json", "model-card.json")) {
-      Files.copy(dir.resolve(file), context.resolve(file));
-    }
-    Files.writeString(context.resolve("stack.json"), "{\"intercept\": 0.2, \"coefficients\": [0.4, 0.9, -0.3, 0.25],"
-        + " \"inputs\": [\"logit_lr\", \"logit_xgboost\", \"x_u_clicks\", \"logit_xgboost*x_u_clicks\"]}");
-    writeManifest(context, "{\"u_clicks\": {\"transform\": \"log1p_zscore\", \"mean\": 0.5, \"stddev\": 0.25}}");
-    ModelBundle bundle = ModelBundle.load(context);
-    double[] raw = {0, 3.0, -0.5, 2.0};
-
-    Map<String, double[]> all = bundle.scoreAll(oneRow("u-1", "i-1", raw));
-
-    double clicks = (Math.log1p(3.0) - 0.5) / 0.25;
-    double logitXgboost = LinearModel.logit(all.get(ModelBundle.P_XGBOOST)[0]);
-    double expected = sigmoid(0.2 + 0.4 * LinearModel.logit(all.get(ModelBundle.P_LR)[0]) + 0.9 * logitXgboost
-        - 0.3 * clicks + 0.25 * logitXgboost * clicks);
-    assertEquals(expected, all.get(ModelBundle.P_STACK)[0], 1e-12);
-
-    Files.writeString(context.resolve("stack.json"), "{\"intercept\": 0.2, \"coefficients\": [0.4, 0.9, -0.3],"
-        + " \"inputs\": [\"logit_lr\", \"logit_xgboost\", \"x_u_views\"]}");
-    InvalidBundleException unknown = assertThrows(InvalidBundleException.class, () -> ModelBundle.load(context));
-    assertTrue(unknown.getMessage().contains("'x_u_views'"), unknown.getMessage());
-  }
-
-  /**
    * fm.json scored with the FM identity, checked against the textbook sum over pairs; the user's and
    * the item's buckets are hashed from the ids; an id whose bucket the model lacks adds nothing.
    */
