@@ -3,6 +3,7 @@ package dev.flywheel.app;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
@@ -22,6 +23,8 @@ import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
 import dev.flywheel.training.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -119,6 +122,8 @@ final class DriftRetrainBench {
         incremental.version().version(), "full", full.version().version()));
     json.put("train_seconds", Map.of("static", staticModel.seconds(), "incremental", incremental.seconds(),
         "full", full.seconds()));
+    json.put("phase_seconds", Map.of("static", phaseSeconds(staticModel), "incremental", phaseSeconds(incremental),
+        "full", phaseSeconds(full)));
     json.put("warm_start", incremental.version().warmStart());
     json.put("last_day", evaluation);
     return json;
@@ -145,6 +150,23 @@ final class DriftRetrainBench {
     byScore.put("examples", scored.count());
     scored.unpersist();
     return byScore;
+  }
+
+  /**
+   * Where a run's time went, from its model card: the trainer's phases up to the bundle export, and the rest
+   * of the run's wall-clock time (bundle, registry, ledger) as {@code other}.
+   */
+  private static Map<String, Double> phaseSeconds(Timed trained) {
+    Path card = Path.of(trained.version().artifactLocation(), "bundle", "model-card.json");
+    Map<String, Double> phases = new LinkedHashMap<>();
+    try {
+      new ObjectMapper().readTree(card.toFile()).path("phase_seconds").fields()
+          .forEachRemaining(phase -> phases.put(phase.getKey(), phase.getValue().asDouble()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the model card " + card + ": " + e.getMessage(), e);
+    }
+    phases.put("other", trained.seconds() - phases.values().stream().mapToDouble(Double::doubleValue).sum());
+    return phases;
   }
 
   private static double seconds(long since) {

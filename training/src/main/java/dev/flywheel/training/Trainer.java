@@ -75,9 +75,23 @@ public final class Trainer {
    * @param decision the gate's
    * @param trainFrom earliest example time
    * @param trainTo latest example time
+   * @param seconds wall-clock seconds per phase of the fit, in order (the model card's {@code phase_seconds})
    */
   record Candidate(Learners learners, Map<String, Double> metrics, Map<String, Boolean> warmStart,
-      Gate.Decision decision, Instant trainFrom, Instant trainTo) {}
+      Gate.Decision decision, Instant trainFrom, Instant trainTo, Map<String, Double> seconds) {}
+
+  /** Wall-clock seconds per phase of a run, in order: where a run's time goes, for its model card. */
+  private static final class Phases {
+    private final Map<String, Double> seconds = new LinkedHashMap<>();
+    private long last = System.nanoTime();
+
+    /** Ends phase {@code name} (started when the previous one ended). */
+    void end(String name) {
+      long now = System.nanoTime();
+      seconds.merge(name, (now - last) / 1e9, Double::sum);
+      last = now;
+    }
+  }
 
   /**
    * Trains, gates, exports and registers one version; empty when an incremental run finds no example
@@ -90,20 +104,24 @@ public final class Trainer {
       return Optional.empty();
     }
     Candidate candidate = fitted.get();
+    Phases phases = new Phases();
     Map<String, String> params = new LinkedHashMap<>(config.asParams());
     params.put("stats_version", String.valueOf(inputs.statsVersion()));
     String artifacts = config.models().resolve("run-" + UUID.randomUUID()).toString();
     save(candidate.learners().base().lr(), artifacts, LR);
     candidate.learners().base().fm().ifPresent(fm -> save(fm, artifacts, FM));
     save(candidate.learners().stack(), artifacts, STACK);
+    phases.end("save_spark_models");
     Gate.Decision decision = candidate.decision();
     ModelVersion unregistered = new ModelVersion(0, champion.map(ModelVersion::version).orElse(null),
         Instant.now(), codeVersion(), config.label(), candidate.trainFrom(), candidate.trainTo(),
         inputs.inputVersions(), params, candidate.metrics(), candidate.warmStart(),
         decision.promote() ? ModelStatus.CANDIDATE : ModelStatus.REJECTED, decision.stored(), decision.reason(),
         artifacts, null);
+    Map<String, Double> seconds = new LinkedHashMap<>(candidate.seconds());
+    seconds.putAll(phases.seconds);
     Bundles.write(Bundles.of(artifacts), config.label(), inputs.normalization(), inputs.featureConfig(),
-        candidate.learners(), card(unregistered, inputs));
+        candidate.learners(), card(unregistered, inputs, seconds));
     ModelVersion registered = registry.newVersion(unregistered);
     if (decision.promote()) {
       return Optional.of(registry.promote(registered.version(),
@@ -118,6 +136,7 @@ public final class Trainer {
    * finds no example after the champion's training window.
    */
   static Optional<Candidate> fit(TrainingInputs inputs, Optional<ModelVersion> champion, TrainConfig config) {
+    Phases phases = new Phases();
     Dataset<Row> selected = select(inputs.examples(), champion, config);
     Row window = selected.agg(min("event_time"), max("event_time")).first();
     if (window.isNullAt(0)) {
@@ -132,6 +151,7 @@ public final class Trainer {
     Dataset<Row> validation = vectorize(labelled.where(col("t").geq(cuts[0]).and(col("t").lt(cuts[1]))),
         normalization);
     Dataset<Row> holdout = labelled.where(col("t").geq(cuts[1]));
+    phases.end("select_and_split");
 
     Map<String, Boolean> warmStart = new LinkedHashMap<>();
     LogisticRegression lr = new LogisticRegression().setElasticNetParam(0.5).setRegParam(0.001).setMaxIter(100)
@@ -141,36 +161,43 @@ public final class Trainer {
     championLr.ifPresent(model -> warmStart(lr, model));
     warmStart.put(LR, championLr.isPresent());
     LogisticRegressionModel lrModel = lr.fit(train);
+    phases.end(LR);
     Optional<Booster> championBooster = champion.filter(c -> !config.full())
         .map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
     warmStart.put(XGBOOST, championBooster.isPresent());
     Booster booster = Xgboost.fit(train, config, championBooster);
+    phases.end(XGBOOST);
     warmStart.put(FM, false);
     BaseLearners base = new BaseLearners(lrModel, booster, Optional.of(Fm.fit(train, Fm.Settings.DEFAULT)));
+    phases.end(FM);
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
         .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
         .fit(baseScores(validation, base));
     Learners learners = new Learners(base, stack);
+    phases.end(STACK);
 
     Dataset<Row> scored = score(vectorize(holdout, normalization), learners).cache();
     Map<String, Double> metrics = new LinkedHashMap<>();
     Map<String, Double> candidate = Metrics.of(scored, "p_stack");
     metrics.putAll(candidate);
+    candidate.forEach((k, v) -> metrics.put(STACK + "." + k, v));
     List<String> evaluated = new ArrayList<>(base.names());
-    evaluated.addAll(List.of("average", STACK));
+    evaluated.add("average");
     for (String learner : evaluated) {
       Metrics.of(scored, "p_" + learner).forEach((k, v) -> metrics.put(learner + "." + k, v));
     }
     // The baseline any model must beat: rank by the item's impressions so far (its popularity).
     metrics.put("popularity.auc", Metrics.auc(holdout.withColumn("p_popularity",
         coalesce(col("i_impressions"), lit(0.0))), "p_popularity"));
+    phases.end("evaluate");
     Optional<Map<String, Double>> championMetrics = champion.map(c -> Metrics.of(scoreWith(holdout, c), "p_stack"));
     championMetrics.ifPresent(m -> m.forEach((k, v) -> metrics.put("champion." + k, v)));
+    phases.end("evaluate_champion");
     Gate.Decision decision = Gate.decide(candidate, championMetrics, config.aucEpsilon(), config.logLossDelta());
     labelled.unpersist();
     scored.unpersist();
     return Optional.of(new Candidate(learners, metrics, warmStart, decision, instant(window.get(0)),
-        instant(window.get(1))));
+        instant(window.get(1)), phases.seconds));
   }
 
   /**
@@ -188,7 +215,7 @@ public final class Trainer {
   }
 
   /** What the bundle's model card says: the registry row's lineage, inputs, metrics and warm start. */
-  private static Map<String, Object> card(ModelVersion v, TrainingInputs inputs) {
+  private static Map<String, Object> card(ModelVersion v, TrainingInputs inputs, Map<String, Double> seconds) {
     Map<String, Object> card = new LinkedHashMap<>();
     card.put("parent_version", v.parentVersion());
     card.put("created_at", String.valueOf(v.createdAt()));
@@ -205,6 +232,8 @@ public final class Trainer {
     card.put("fm_settings", Fm.Settings.DEFAULT.asCard());
     card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
     card.put("artifact_location", v.artifactLocation());
+    // Up to the bundle export; the bundle write, the registry and the ledger come after.
+    card.put("phase_seconds", seconds);
     return card;
   }
 
