@@ -3,6 +3,7 @@ package dev.flywheel.app;
 import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
+import dev.flywheel.features.FeaturesJob.Scope;
 import dev.flywheel.features.FeaturesResult;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.LakehouseException;
@@ -139,7 +140,8 @@ final class DemoCommand implements Runnable {
               round == 2 ? "; users' preferences drift at " + driftAt : ""));
           rounds.append(expectedLine(round, rankedBy,
               simulate(out, roundStart, driftAt, server, impressions, broker.bootstrapServers(), home)));
-          ingestAndBuildFeatures(out, spark, broker, home);
+          // The last round's feedback only needs attributing, for its online CTR: no training follows it.
+          ingestAndBuildFeatures(out, spark, broker, home, round < ROUNDS ? Scope.SILVER_AND_GOLD : Scope.SILVER);
           if (round < ROUNDS) {
             train(out, spark, home);
             out.println("   server now ranks with model " + awaitChampion(models, registry));
@@ -190,7 +192,7 @@ final class DemoCommand implements Runnable {
   }
 
   private static void ingestAndBuildFeatures(PrintWriter out, SparkSession spark, KafkaBroker broker,
-      FlywheelHome home) {
+      FlywheelHome home, Scope scope) {
     long began = System.nanoTime();
     RunRecord ingest = StreamingIngest.run(spark, new StreamingIngest.Config(broker.bootstrapServers(),
         FeedbackProducers.DEFAULT_TOPIC, "earliest", 50_000, Duration.ofSeconds(1), true, Duration.ofHours(24),
@@ -199,9 +201,12 @@ final class DemoCommand implements Runnable {
         + took(began));
     long featuresBegan = System.nanoTime();
     FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), demoFeatures(), ReadMode.INCREMENTAL,
-        home.online());
-    out.println("   features: " + features.run().rowsIn() + " bronze rows, " + features.examples()
-        + " new training examples, gold frontier " + features.frontier() + took(featuresBegan));
+        scope, home.online());
+    out.println(scope == Scope.SILVER
+        ? "   features (silver only: the feedback attributed to its impressions; gold waits for the next run): "
+            + features.run().rowsIn() + " bronze rows" + took(featuresBegan)
+        : "   features: " + features.run().rowsIn() + " bronze rows, " + features.examples()
+            + " new training examples, gold frontier " + features.frontier() + took(featuresBegan));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.flywheel.app;
 import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
+import dev.flywheel.features.FeaturesJob.Scope;
 import dev.flywheel.features.FeaturesResult;
 import dev.flywheel.features.OnlineSnapshot;
 import dev.flywheel.lakehouse.ReadMode;
@@ -35,6 +36,12 @@ final class FeaturesCommand implements Runnable {
 
   @Option(names = "--full", description = "Recompute silver and gold from the whole of bronze.")
   boolean full;
+
+  @Option(names = "--silver-only",
+      description = "Only attribute the new feedback to silver.impressions (online CTR per model version) and record"
+          + " the watermark; gold and the online snapshot stay as they are until the next run without this option,"
+          + " which builds what this one skipped.")
+  boolean silverOnly;
 
   @Option(names = "--export-online-only",
       description = "Only export the online feature snapshot of the current gold (no job run).")
@@ -83,8 +90,11 @@ final class FeaturesCommand implements Runnable {
       out.flush();
       return;
     }
+    if (full && silverOnly) {
+      throw new ParameterException(spec.commandLine(), "--full empties gold and rebuilds it: drop --silver-only");
+    }
     FeaturesResult result = FeaturesJob.run(flywheel.spark(), FeatureTables.standard(), config,
-        full ? ReadMode.FULL : ReadMode.INCREMENTAL, online);
+        full ? ReadMode.FULL : ReadMode.INCREMENTAL, silverOnly ? Scope.SILVER : Scope.SILVER_AND_GOLD, online);
     out.println("features run " + result.run().sequence() + " (attempt " + result.run().attempt() + "): "
         + result.run().rowsIn() + " bronze rows read, " + result.examples() + " training examples written, "
         + "gold frontier " + result.frontier());

@@ -89,6 +89,15 @@ class FlywheelCliTest {
   }
 
   @Test
+  void aFullFeaturesRunCannotBeSilverOnly() {
+    Result result = cli("features", "--full", "--silver-only");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().startsWith("--full empties gold and rebuilds it: drop --silver-only"), result.err());
+    assertTrue(result.err().contains("Usage: flywheel features"), result.err());
+  }
+
+  @Test
   void theSqlServerAndTheDemoHistoryRejectImpossibleValuesBeforeStartingAnything() {
     Result port = cli("sql-server", "--port", "70000");
     Result days = cli("demo-history", "--days", "0");

@@ -23,6 +23,7 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -43,22 +44,56 @@ public final class FeaturesJob {
   private FeaturesJob() {}
 
   /**
-   * Runs the job once, then exports the online feature snapshot into {@code online} when gold changed
-   * ({@link OnlineSnapshot#export}).
+   * How far a run goes. {@code SILVER} only attributes the new feedback to silver impressions (what online
+   * CTR per model version needs) and records the event-time watermark; gold stays where it was, and the next
+   * {@code SILVER_AND_GOLD} run builds the gold slices it skipped from silver (gold reads silver by time
+   * range, not the bronze batch), so its tables come out as if every run had built gold.
+   */
+  public enum Scope {
+    SILVER_AND_GOLD, SILVER;
+
+    /** The value the ledger records as the run's {@code scope} parameter. */
+    String param() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Runs the job once, then, when gold changed ({@link OnlineSnapshot#export}), exports the online feature
+   * snapshot into {@code online}; a {@code SILVER} run exports nothing.
    */
   public static FeaturesResult run(SparkSession spark, FeatureTables tables, FeatureConfig config, ReadMode mode,
-      Path online) {
-    FeaturesResult result = run(spark, tables, config, mode);
-    OnlineSnapshot.export(spark, tables, online);
+      Scope scope, Path online) {
+    FeaturesResult result = run(spark, tables, config, mode, scope);
+    if (scope == Scope.SILVER_AND_GOLD) {
+      OnlineSnapshot.export(spark, tables, online);
+    }
     return result;
   }
 
-  /** Runs the job once; creates its tables first when missing. */
+  /** Runs the job once over silver and gold; creates its tables first when missing. */
   public static FeaturesResult run(SparkSession spark, FeatureTables tables, FeatureConfig config, ReadMode mode) {
+    return run(spark, tables, config, mode, Scope.SILVER_AND_GOLD);
+  }
+
+  /**
+   * Runs the job once as far as {@code scope}; creates its tables first when missing.
+   *
+   * @throws IllegalArgumentException for a {@code FULL} run of scope {@code SILVER}, which would empty gold
+   *     without rebuilding it
+   */
+  public static FeaturesResult run(SparkSession spark, FeatureTables tables, FeatureConfig config, ReadMode mode,
+      Scope scope) {
+    if (mode == ReadMode.FULL && scope == Scope.SILVER) {
+      throw new IllegalArgumentException("A full features run empties gold and rebuilds it; a silver-only run"
+          + " must be incremental");
+    }
     TableCatalog.ensureAll(spark, tables.written());
-    Body body = new Body(tables, config, mode);
+    Body body = new Body(tables, config, mode, scope);
+    Map<String, String> params = new LinkedHashMap<>(config.params());
+    params.put("scope", scope.param());
     RunRecord record = RunLedger.onDelta(spark, tables.ledger()).execute(NAME, mode,
-        List.of(tables.bronze().qualifiedName()), config.params(), body);
+        List.of(tables.bronze().qualifiedName()), params, body);
     return new FeaturesResult(record, body.feedback, body.progress.examples(), body.progress.frontier());
   }
 
@@ -67,13 +102,15 @@ public final class FeaturesJob {
     private final FeatureTables tables;
     private final FeatureConfig config;
     private final ReadMode mode;
+    private final Scope scope;
     final Map<String, Long> feedback = new LinkedHashMap<>();
     GoldSteps.Progress progress = new GoldSteps.Progress(null, 0);
 
-    Body(FeatureTables tables, FeatureConfig config, ReadMode mode) {
+    Body(FeatureTables tables, FeatureConfig config, ReadMode mode, Scope scope) {
       this.tables = tables;
       this.config = config;
       this.mode = mode;
+      this.scope = scope;
     }
 
     @Override
@@ -95,7 +132,8 @@ public final class FeaturesJob {
       Timestamp watermark = EventTimeWatermark.later(seen, batch.isNullAt(1) ? null : batch.getTimestamp(1));
       feedback.put("late_impressions", updateImpressions(run, tables, config, fresh));
       feedback.putAll(attributeFeedback(run, tables, config, fresh));
-      progress = GoldSteps.advance(run, tables, config, global, watermark);
+      progress = scope == Scope.SILVER ? GoldSteps.keepFrontier(run, tables, global, watermark)
+          : GoldSteps.advance(run, tables, config, global, watermark);
       fresh.unpersist();
       return new RowCounts(rowsIn, progress.examples());
     }

@@ -81,6 +81,17 @@ final class GoldSteps {
   }
 
   /**
+   * Stores {@code watermark} and leaves the frontier where {@code global} had it: a silver-only run, whose
+   * bronze rows the next run will not read again, so their latest event time must not be lost.
+   */
+  static Progress keepFrontier(JobRun run, FeatureTables tables, Stored global, Timestamp watermark) {
+    if (watermark != null && !watermark.equals(global.watermark())) {
+      recordFrontier(run, tables, global.frontier(), watermark);
+    }
+    return new Progress(global.frontier(), 0);
+  }
+
+  /**
    * The queries of one slice: the examples of [from, until) and every entity's advanced state.
    *
    * @param events the slice's feature events, each with the global rates just before it

@@ -127,6 +127,30 @@ class FeaturesIncrementalTest {
   }
 
   @Test
+  void aSilverOnlyRunLeavesGoldToTheNextRunWhichBuildsTheSameTables() {
+    BronzeRows bronze = new BronzeRows("silver_only");
+    FeatureConfig config = BronzeRows.config();
+    firstIncrement(bronze);
+    FeaturesResult first = FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL);
+    long examplesAfterFirst = spark.table(bronze.tables.examples()).count();
+    secondIncrement(bronze);
+
+    FeaturesResult silverOnly = FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL,
+        FeaturesJob.Scope.SILVER);
+
+    assertEquals(0, silverOnly.examples());
+    assertEquals(first.frontier(), silverOnly.frontier(), "gold's frontier stays");
+    assertEquals(examplesAfterFirst, spark.table(bronze.tables.examples()).count());
+    assertEquals(1, spark.table(bronze.tables.impressions()).where("request_id = 'r6' AND purchased").count(),
+        "the second batch's purchase is attributed to its impression");
+    assertEquals("silver", silverOnly.run().params().get("scope"));
+
+    thirdIncrement(bronze);
+    FeaturesJob.run(spark, bronze.tables, config, ReadMode.INCREMENTAL);
+    assertSameContents(ThreeIncrementsThenFull.INCREMENTAL, contents(spark, bronze.tables));
+  }
+
+  @Test
   void aRetryAfterACrashBetweenWritesAndTheLedgerEntryDoesNotCountTwice() {
     BronzeRows bronze = new BronzeRows("crash");
     FeatureConfig config = BronzeRows.config();
@@ -135,7 +159,7 @@ class FeaturesIncrementalTest {
     TableCatalog.ensureAll(spark, bronze.tables.written());
     JobRun dying = RunLedger.onDelta(spark, bronze.tables.ledger()).start(FeaturesJob.NAME, ReadMode.INCREMENTAL,
         List.of(bronze.tables.bronze().qualifiedName()), config.params());
-    new FeaturesJob.Body(bronze.tables, config, ReadMode.INCREMENTAL).apply(dying);
+    new FeaturesJob.Body(bronze.tables, config, ReadMode.INCREMENTAL, FeaturesJob.Scope.SILVER_AND_GOLD).apply(dying);
     Map<String, List<Row>> committed = contents(spark, bronze.tables);
     // The process dies here: its writes are committed, its ledger entry is not.
 
@@ -160,9 +184,15 @@ class FeaturesIncrementalTest {
     return contents;
   }
 
+  /** Compares table by table, in the order of {@code written()}: the two maps may be of two test databases. */
   private static void assertSameContents(Map<String, List<Row>> expected, Map<String, List<Row>> actual) {
-    for (String table : expected.keySet()) {
-      List<Row> want = expected.get(table);
+    List<String> expectedTables = List.copyOf(expected.keySet());
+    List<String> actualTables = List.copyOf(actual.keySet());
+    assertEquals(expectedTables.size(), actualTables.size());
+    for (int t = 0; t < expectedTables.size(); t++) {
+      String table = actualTables.get(t);
+      assertEquals(unqualified(expectedTables.get(t)), unqualified(table));
+      List<Row> want = expected.get(expectedTables.get(t));
       List<Row> got = actual.get(table);
       assertEquals(want.size(), got.size(), table + " rows: " + want + " vs " + got);
       for (int r = 0; r < want.size(); r++) {
@@ -178,5 +208,9 @@ class FeaturesIncrementalTest {
         }
       }
     }
+  }
+
+  private static String unqualified(String table) {
+    return table.substring(table.lastIndexOf('.') + 1);
   }
 }

@@ -64,7 +64,7 @@ class OnlineSnapshotTest {
     assertEquals(kept, names(online), "the last " + OnlineSnapshot.KEPT + " snapshots stay");
 
     bronze.impression("a4", "23:00:00", "u1", "i2", "r4", null, 0).commit();
-    FeaturesJob.run(spark, bronze.tables, BronzeRows.config(), ReadMode.INCREMENTAL, online);
+    FeaturesJob.run(spark, bronze.tables, BronzeRows.config(), ReadMode.INCREMENTAL, FeaturesJob.Scope.SILVER_AND_GOLD, online);
 
     JsonNode next = JSON.readTree(online.resolve(OnlineSnapshot.POINTER).toFile());
     assertEquals(globalVersion(bronze.tables), next.get("gold_version").asLong());
