@@ -3,20 +3,27 @@ package dev.flywheel.app;
 import dev.flywheel.features.FeatureConfig;
 import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
-import dev.flywheel.features.FeaturesResult;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.ReadMode;
+import dev.flywheel.lakehouse.SparkSessions;
+import dev.flywheel.lakehouse.TableCatalog;
+import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.ingest.Backfill;
 import dev.flywheel.pipelines.ingest.BronzeWrites;
 import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,6 +84,24 @@ final class BenchTrainCommand implements Runnable {
           + " positive counts the import's rounded-up 3.5 ratings as 4).")
   String label;
 
+  @Option(names = "--half-lives", paramLabel = "D,D,D", split = ",", defaultValue = "PT1H,P1D,P7D",
+      description = "With --movielens or --events: the features job's short, mid and long half-lives, as `features"
+          + " --half-lives` (default: ${DEFAULT-VALUE}).")
+  List<Duration> halfLives = new ArrayList<>();
+
+  @Option(names = "--rounds", defaultValue = "30",
+      description = "With --movielens or --events: XGBoost rounds, as `train --rounds` (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--max-depth", defaultValue = "4", description = "With --movielens or --events: XGBoost tree"
+      + " depth, as `train --max-depth` (default: ${DEFAULT-VALUE}).")
+  int maxDepth;
+
+  @Option(names = "--reuse-catalog", description = "With --movielens or --events: train again on the scratch catalog a"
+      + " previous run landed and featurized (its registry and models emptied first) instead of rebuilding it; for"
+      + " trying training settings without re-running landing and features (--half-lives then has no effect).")
+  boolean reuseCatalog;
+
   @Option(names = "--output", paramLabel = "FILE",
       description = "JSON result (default: $FLYWHEEL_HOME/reports/bench-train.json).")
   Path output;
@@ -99,19 +124,31 @@ final class BenchTrainCommand implements Runnable {
     String chosenLabel = label != null ? label : "clicked";
     FlywheelHome benchHome = scratchHome();
     TrainConfig config = Arguments.valid(spec, () -> TrainConfig.defaults(benchHome.models())
-        .with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION));
-    SparkSession spark = scratchCatalog(benchHome);
+        .with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION).withTrees(rounds, maxDepth));
+    FeatureConfig featureConfig = Arguments.valid(spec, () -> FeatureConfig.defaults().withHalfLives(halfLives));
     long started = System.nanoTime();
-    BronzeWrites.Landed landed = source.movielens != null ? MovieLensImport.run(spark, source.movielens)
-        : Backfill.run(spark, new Backfill.Config(source.events));
-    long landedAt = System.nanoTime();
-    FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), FeatureConfig.defaults(),
-        ReadMode.FULL);
+    SparkSession spark;
+    long events;
+    long examples;
+    long landedAt;
+    if (reuseCatalog) {
+      spark = reusedCatalog(benchHome);
+      events = spark.table(Tables.FEEDBACK_EVENTS.qualifiedName()).count();
+      examples = spark.table(Tables.TRAINING_EXAMPLES.qualifiedName()).count();
+      landedAt = System.nanoTime();
+    } else {
+      spark = scratchCatalog(benchHome);
+      BronzeWrites.Landed landed = source.movielens != null ? MovieLensImport.run(spark, source.movielens)
+          : Backfill.run(spark, new Backfill.Config(source.events));
+      events = landed.validEvents();
+      landedAt = System.nanoTime();
+      examples = FeaturesJob.run(spark, FeatureTables.standard(), featureConfig, ReadMode.FULL).examples();
+    }
     long featuresAt = System.nanoTime();
-    if (features.examples() == 0) {
-      throw new LakehouseException("The features job made no training example from " + landed.validEvents()
-          + " events (gold frontier " + features.frontier() + "): no impression is a settle delay (purchase window"
-          + " + allowed lateness) older than the latest event; nothing to train on");
+    if (examples == 0) {
+      throw new LakehouseException("The features job made no training example from " + events + " events: no"
+          + " impression is a settle delay (purchase window + allowed lateness) older than the latest event; nothing"
+          + " to train on");
     }
     ModelVersion version = TrainJob.run(spark, config).version().orElseThrow();
     long trainedAt = System.nanoTime();
@@ -121,8 +158,11 @@ final class BenchTrainCommand implements Runnable {
     json.put("at", Instant.now().toString());
     json.put("input", source.movielens != null ? source.movielens.toString() : source.events);
     json.put("label", chosenLabel);
-    json.put("events", landed.validEvents());
-    json.put("training_examples", features.examples());
+    json.put("catalog", reuseCatalog ? "reused" : "built");
+    json.put("half_lives", reuseCatalog ? "as the reused catalog's features run" : halfLives.toString());
+    json.put("xgboost", Map.of("rounds", rounds, "max_depth", maxDepth));
+    json.put("events", events);
+    json.put("training_examples", examples);
     json.put("split", "by time: train, then validation " + config.validationFraction() + ", then holdout "
         + config.holdoutFraction());
     json.put("train_window", Map.of("from", String.valueOf(version.trainFrom()), "to",
@@ -139,9 +179,10 @@ final class BenchTrainCommand implements Runnable {
     json.put("train_seconds", (trainedAt - featuresAt) / 1e9);
     PrintWriter out = spec.commandLine().getOut();
     out.println(String.format(Locale.ROOT, "%d events, %d examples; holdout AUC: stack %.4f, LR %.4f, XGBoost %.4f,"
-            + " popularity %.4f; log loss: stack %.4f", landed.validEvents(), features.examples(),
+            + " FM %.4f, average %.4f, popularity %.4f; log loss: stack %.4f", events, examples,
         version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
-        version.metrics().get("popularity.auc"), version.metrics().get("stack.log_loss")));
+        version.metrics().get("fm.auc"), version.metrics().get("average.auc"), version.metrics().get("popularity.auc"),
+        version.metrics().get("stack.log_loss")));
     BenchCommand.write(json, output(), out);
   }
 
@@ -171,6 +212,26 @@ final class BenchTrainCommand implements Runnable {
 
   private SparkSession scratchCatalog(FlywheelHome benchHome) {
     return BenchCommand.scratchCatalog(benchHome, parent.flywheel.sparkConf);
+  }
+
+  /**
+   * The session on the scratch catalog a previous run built, its registry and models emptied so the run trains
+   * cold against no champion, as on a new catalog.
+   */
+  private SparkSession reusedCatalog(FlywheelHome benchHome) {
+    if (!Files.isDirectory(benchHome.warehouse())) {
+      throw new ParameterException(spec.commandLine(), "No scratch catalog to reuse at " + benchHome.root()
+          + ": run bench train without --reuse-catalog first");
+    }
+    SparkSession spark = SparkSessions.getOrCreate(benchHome, parent.flywheel.sparkConf);
+    TableCatalog.ensureAll(spark, Tables.all());
+    spark.sql("DELETE FROM " + Tables.MODEL_VERSIONS.qualifiedName());
+    try {
+      LocalFiles.deleteTree(benchHome.models());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot empty " + benchHome.models() + ": " + e.getMessage(), e);
+    }
+    return spark;
   }
 
   private Path output() {

@@ -62,6 +62,12 @@ public record FeatureConfig(
         Duration.ofMinutes(30), List.of(Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(7)), 20, 1 << 20);
   }
 
+  /** A copy with other short, mid and long half-lives. */
+  public FeatureConfig withHalfLives(List<Duration> newHalfLives) {
+    return new FeatureConfig(clickWindow, purchaseWindow, allowedLateness, sessionGap, newHalfLives, priorStrength,
+        hashBuckets);
+  }
+
   /** The longest attribution window: labels are final this long (plus the lateness) after an impression. */
   public Duration longestWindow() {
     return clickWindow.compareTo(purchaseWindow) >= 0 ? clickWindow : purchaseWindow;

@@ -327,24 +327,29 @@ public final class PointInTimeFeatures {
   }
 
   /**
-   * Adds {@code decayed_positive_rate_<short|mid|long>} to rows of decayed counts valued at one time and
-   * their {@code positive_rate}: {@code (decayed_positive_ratings + m * positive_rate) / (decayed_ratings + m)},
-   * the recent positive rate shrunk towards the entity's whole-history rate, so a taste that changed shows
-   * without a few recent ratings swinging it. Only meaningful at the time the decayed counts are valued at
-   * (an example's), so gold stores the counts, not these rates.
+   * Adds {@code decayed_positive_rate_<short|mid|long>} and {@code decayed_ctr_<short|mid|long>} to rows of
+   * decayed counts valued at one time and their whole-history rates: {@code (decayed_positive_ratings + m *
+   * positive_rate) / (decayed_ratings + m)} and {@code (decayed_clicks + m * ctr) / (decayed_impressions + m)},
+   * the recent rates shrunk towards the entity's whole-history ones, so a taste that changed shows without a
+   * few recent events swinging it. The decayed counts alone cannot say this to a linear model: it sees their
+   * logarithms, not their ratio. Only meaningful at the time the decayed counts are valued at (an example's),
+   * so gold stores the counts, not these rates.
    */
   public static Dataset<Row> withDecayedRates(Dataset<Row> valued, double m) {
     Dataset<Row> rated = valued;
     for (int i = 0; i < FeatureConfig.HALF_LIFE_NAMES.size(); i++) {
-      rated = rated.withColumn(decayedRateName(i), smoothed(col(decayedName("positive_ratings", i)),
-          col(decayedName("ratings", i)), col("positive_rate"), m));
+      rated = rated
+          .withColumn(decayedRateName("positive_rate", i), smoothed(col(decayedName("positive_ratings", i)),
+              col(decayedName("ratings", i)), col("positive_rate"), m))
+          .withColumn(decayedRateName("ctr", i), smoothed(col(decayedName("clicks", i)),
+              col(decayedName("impressions", i)), col("ctr"), m));
     }
     return rated;
   }
 
-  /** {@code decayed_positive_rate_<short|mid|long>}. */
-  public static String decayedRateName(int halfLife) {
-    return "decayed_positive_rate_" + FeatureConfig.HALF_LIFE_NAMES.get(halfLife);
+  /** {@code decayed_<rate>_<short|mid|long>}. */
+  public static String decayedRateName(String rate, int halfLife) {
+    return "decayed_" + rate + "_" + FeatureConfig.HALF_LIFE_NAMES.get(halfLife);
   }
 
   /** {@code (hits + m * prior) / (trials + m)}. */

@@ -121,6 +121,12 @@ class FeaturesIncrementalTest {
     assertEquals(2.0, (double) lastOne.getAs("i_last_rating"), "the latest rating (15:10), not the highest");
     assertTrue((double) lastOne.getAs("i_decayed_positive_rate_short") < (double) lastOne.getAs("i_positive_rate"),
         "the recent negative rating weighs more than the older positive one");
+    for (String halfLife : FeatureConfig.HALF_LIFE_NAMES) {
+      double decayedClicks = lastOne.getAs("i_decayed_clicks_" + halfLife);
+      double decayedImpressions = lastOne.getAs("i_decayed_impressions_" + halfLife);
+      assertEquals((decayedClicks + 20 * (double) lastOne.getAs("i_ctr")) / (decayedImpressions + 20),
+          (double) lastOne.getAs("i_decayed_ctr_" + halfLife), 1e-12, "the recent CTR of half-life " + halfLife);
+    }
     assertEquals(2.0, (double) lastOne.getAs("i_clicks"), "10:01 and 13:05, not its own at 16:01");
     assertEquals(true, lastOne.getAs("clicked"));
     assertEquals(9, examples.size(), "a10 at 23:00 is after the frontier");

@@ -190,10 +190,15 @@ public final class Tables {
       "decayed_impressions_short", "decayed_impressions_mid", "decayed_impressions_long",
       "decayed_clicks_short", "decayed_clicks_mid", "decayed_clicks_long",
       "decayed_positive_rate_short", "decayed_positive_rate_mid", "decayed_positive_rate_long",
+      "decayed_ctr_short", "decayed_ctr_mid", "decayed_ctr_long",
       "last_rating", "seconds_since_last");
 
   /** How the example features that are not a gold column are computed, appended to their column comment. */
   private static final Map<String, String> EXAMPLE_FEATURE_NOTES = Map.of(
+      "decayed_ctr_short", ": (decayed_clicks_short + m * ctr) / (decayed_impressions_short + m), decayed counts"
+          + " valued at event_time: the recent CTR",
+      "decayed_ctr_mid", ": likewise with the mid half-life",
+      "decayed_ctr_long", ": likewise with the long half-life",
       "seconds_since_last", ": event_time - last_event_time in whole seconds",
       "decayed_positive_rate_short", ": (decayed_positive_ratings_short + m * positive_rate)"
           + " / (decayed_ratings_short + m), decayed counts valued at event_time: the recent positive rate",

@@ -28,7 +28,8 @@ public final class TestBundles {
   private static final List<String> ENTITY_FEATURES = List.of("impressions", "clicks", "purchases", "ratings", "ctr",
       "positive_rate", "avg_rating", "avg_dwell", "decayed_impressions_short", "decayed_impressions_mid",
       "decayed_impressions_long", "decayed_clicks_short", "decayed_clicks_mid", "decayed_clicks_long",
-      "decayed_positive_rate_short", "decayed_positive_rate_mid", "decayed_positive_rate_long", "last_rating",
+      "decayed_positive_rate_short", "decayed_positive_rate_mid", "decayed_positive_rate_long", "decayed_ctr_short",
+      "decayed_ctr_mid", "decayed_ctr_long", "last_rating",
       "seconds_since_last");
 
   private TestBundles() {}

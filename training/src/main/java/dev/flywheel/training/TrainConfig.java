@@ -71,6 +71,12 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         logLossDelta, rounds, maxDepth, gpu, models, until);
   }
 
+  /** A copy with other XGBoost rounds and depth. */
+  public TrainConfig withTrees(int newRounds, int newMaxDepth) {
+    return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
+        newRounds, newMaxDepth, gpu, models, until);
+  }
+
   /** The parameters as stored in the registry and the ledger. */
   public Map<String, String> asParams() {
     Map<String, String> params = new HashMap<>(Map.ofEntries(Map.entry("label", label), Map.entry("full", String.valueOf(full)),

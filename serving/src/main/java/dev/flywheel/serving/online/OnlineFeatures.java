@@ -15,7 +15,8 @@ import java.util.stream.IntStream;
  * {@code PointInTimeFeatures.beforeEach}): counts as stored; {@code decayed_x(t) = stored * 2^(-(t -
  * last_event_time) / half_life)} in whole seconds; {@code ctr = (clicks + m g_ctr) / (impressions + m)}
  * with the global rates of the snapshot; likewise {@code positive_rate}; {@code decayed_positive_rate_x =
- * (decayed_positive_ratings_x(t) + m positive_rate) / (decayed_ratings_x(t) + m)}; {@code avg_rating} and
+ * (decayed_positive_ratings_x(t) + m positive_rate) / (decayed_ratings_x(t) + m)}; likewise {@code
+ * decayed_ctr_x} of decayed clicks over decayed impressions towards {@code ctr}; {@code avg_rating} and
  * {@code avg_dwell} null without ratings or dwells; {@code last_rating} as stored (null before the first); {@code seconds_since_last = t - last_event_time}.
  * {@code qi_} features are null without a query; {@code position} is 0 for every candidate (the
  * documented choice for position-debiased ranking) and {@code hour_of_day} the UTC hour of t.
@@ -206,6 +207,9 @@ public final class OnlineFeatures {
     DECAYED_POSITIVE_RATE_SHORT(v -> decayedPositiveRate(v, 0)),
     DECAYED_POSITIVE_RATE_MID(v -> decayedPositiveRate(v, 1)),
     DECAYED_POSITIVE_RATE_LONG(v -> decayedPositiveRate(v, 2)),
+    DECAYED_CTR_SHORT(v -> decayedCtr(v, 0)),
+    DECAYED_CTR_MID(v -> decayedCtr(v, 1)),
+    DECAYED_CTR_LONG(v -> decayedCtr(v, 2)),
     LAST_RATING(v -> v.state().lastRating()),
     SECONDS_SINCE_LAST(v -> v.state().lastEventTime() == null ? Double.NaN
         : v.prior().seconds() - v.state().lastEventTime().getEpochSecond());
@@ -230,6 +234,12 @@ public final class OnlineFeatures {
     private static double decayedPositiveRate(Valued v, int halfLife) {
       return (v.decayed(v.state().decayedPositiveRatings(), halfLife) + v.prior().strength() * POSITIVE_RATE.of(v))
           / (v.decayed(v.state().decayedRatings(), halfLife) + v.prior().strength());
+    }
+
+    /** The recent CTR shrunk towards the whole-history one: the training side's withDecayedRates. */
+    private static double decayedCtr(Valued v, int halfLife) {
+      return (v.decayed(v.state().decayedClicks(), halfLife) + v.prior().strength() * CTR.of(v))
+          / (v.decayed(v.state().decayedImpressions(), halfLife) + v.prior().strength());
     }
 
     static EntityFeature named(String name) {

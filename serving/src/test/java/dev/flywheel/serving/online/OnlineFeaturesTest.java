@@ -61,6 +61,10 @@ class OnlineFeaturesTest {
     assertEquals((1.25 * decay + 20 * (2 + 20 * 0.75) / (2 + 20)) / (1.5 * decay + 20),
         value(row, "u_decayed_positive_rate_short"), 1e-12);
     assertEquals((2 + 20 * 0.75) / (2 + 20), value(row, "u_decayed_positive_rate_mid"), 1e-12);
+    double ctr = (8 + 20 * 0.05) / (40 + 20);
+    assertEquals((1.0 * decay + 20 * ctr) / (4.0 * decay + 20), value(row, "u_decayed_ctr_short"), 1e-12);
+    double longDecay = Math.pow(2, -7230.0 / 604800);
+    assertEquals((7.0 * longDecay + 20 * ctr) / (35.0 * longDecay + 20), value(row, "u_decayed_ctr_long"), 1e-12);
     assertEquals(300.0, value(row, "i_impressions"));
     assertTrue(Double.isNaN(value(row, "i_avg_rating")), "no ratings: avg_rating is null");
     assertEquals(3630.0, value(row, "i_seconds_since_last"));
@@ -81,6 +85,7 @@ class OnlineFeaturesTest {
       assertEquals(0.75, value(rows[0], prefix + "positive_rate"), 1e-12);
       assertEquals(0.0, value(rows[0], prefix + "decayed_impressions_mid"));
       assertEquals(0.75, value(rows[0], prefix + "decayed_positive_rate_long"), 1e-12);
+      assertEquals(0.05, value(rows[0], prefix + "decayed_ctr_mid"), 1e-12);
       assertTrue(Double.isNaN(value(rows[0], prefix + "avg_dwell")));
       assertTrue(Double.isNaN(value(rows[0], prefix + "last_rating")));
       assertTrue(Double.isNaN(value(rows[0], prefix + "seconds_since_last")));
