@@ -56,14 +56,33 @@ final class BenchCommand implements Runnable {
 
   /** Empties a benchmark's scratch catalog and opens the session on it with every table created. */
   static SparkSession scratchCatalog(FlywheelHome benchHome, Map<String, String> sparkConf) {
-    try {
-      LocalFiles.deleteTree(benchHome.root());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot empty the scratch catalog " + benchHome.root() + ": " + e.getMessage(), e);
-    }
+    deleteTree(benchHome.root());
+    return openCatalog(benchHome, sparkConf);
+  }
+
+  /**
+   * The session on the scratch catalog a previous run built, its registry and models emptied, so a run trains
+   * cold against no champion, as on a new catalog.
+   */
+  static SparkSession reusedCatalog(FlywheelHome benchHome, Map<String, String> sparkConf) {
+    SparkSession spark = openCatalog(benchHome, sparkConf);
+    spark.sql("DELETE FROM " + Tables.MODEL_VERSIONS.qualifiedName());
+    deleteTree(benchHome.models());
+    return spark;
+  }
+
+  private static SparkSession openCatalog(FlywheelHome benchHome, Map<String, String> sparkConf) {
     SparkSession spark = SparkSessions.getOrCreate(benchHome, sparkConf);
     TableCatalog.ensureAll(spark, Tables.all());
     return spark;
+  }
+
+  private static void deleteTree(Path root) {
+    try {
+      LocalFiles.deleteTree(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot empty " + root + ": " + e.getMessage(), e);
+    }
   }
 
   /** Writes {@code result} as pretty JSON and says where. */

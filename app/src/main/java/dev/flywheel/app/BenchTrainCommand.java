@@ -5,10 +5,7 @@ import dev.flywheel.features.FeatureTables;
 import dev.flywheel.features.FeaturesJob;
 import dev.flywheel.lakehouse.FlywheelHome;
 import dev.flywheel.lakehouse.LakehouseException;
-import dev.flywheel.lakehouse.LocalFiles;
 import dev.flywheel.lakehouse.ReadMode;
-import dev.flywheel.lakehouse.SparkSessions;
-import dev.flywheel.lakehouse.TableCatalog;
 import dev.flywheel.lakehouse.Tables;
 import dev.flywheel.pipelines.ingest.Backfill;
 import dev.flywheel.pipelines.ingest.BronzeWrites;
@@ -16,14 +13,11 @@ import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -84,18 +78,17 @@ final class BenchTrainCommand implements Runnable {
           + " positive counts the import's rounded-up 3.5 ratings as 4).")
   String label;
 
-  @Option(names = "--half-lives", paramLabel = "D,D,D", split = ",", defaultValue = "PT1H,P1D,P7D",
-      description = "With --movielens or --events: the features job's short, mid and long half-lives, as `features"
-          + " --half-lives` (default: ${DEFAULT-VALUE}).")
-  List<Duration> halfLives = new ArrayList<>();
+  @Option(names = "--half-lives", paramLabel = "D,D,D", split = ",", description = "With --movielens or --events:"
+      + " the features job's short, mid and long half-lives, as `features --half-lives` (default: the features job's).")
+  List<Duration> halfLives;
 
-  @Option(names = "--rounds", defaultValue = "30",
-      description = "With --movielens or --events: XGBoost rounds, as `train --rounds` (default: ${DEFAULT-VALUE}).")
-  int rounds;
+  @Option(names = "--rounds", paramLabel = "N",
+      description = "With --movielens or --events: XGBoost rounds, as `train --rounds` (default: train's).")
+  Integer rounds;
 
-  @Option(names = "--max-depth", defaultValue = "4", description = "With --movielens or --events: XGBoost tree"
-      + " depth, as `train --max-depth` (default: ${DEFAULT-VALUE}).")
-  int maxDepth;
+  @Option(names = "--max-depth", paramLabel = "N",
+      description = "With --movielens or --events: XGBoost tree depth, as `train --max-depth` (default: train's).")
+  Integer maxDepth;
 
   @Option(names = "--reuse-catalog", description = "With --movielens or --events: train again on the scratch catalog a"
       + " previous run landed and featurized (its registry and models emptied first) instead of rebuilding it; for"
@@ -123,16 +116,24 @@ final class BenchTrainCommand implements Runnable {
     }
     String chosenLabel = label != null ? label : "clicked";
     FlywheelHome benchHome = scratchHome();
-    TrainConfig config = Arguments.valid(spec, () -> TrainConfig.defaults(benchHome.models())
-        .with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION).withTrees(rounds, maxDepth));
-    FeatureConfig featureConfig = Arguments.valid(spec, () -> FeatureConfig.defaults().withHalfLives(halfLives));
+    TrainConfig config = Arguments.valid(spec, () -> {
+      TrainConfig defaults = TrainConfig.defaults(benchHome.models());
+      return defaults.with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION).withTrees(
+          rounds != null ? rounds : defaults.rounds(), maxDepth != null ? maxDepth : defaults.maxDepth());
+    });
+    FeatureConfig featureConfig = Arguments.valid(spec, () -> halfLives != null
+        ? FeatureConfig.defaults().withHalfLives(halfLives) : FeatureConfig.defaults());
     long started = System.nanoTime();
     SparkSession spark;
     long events;
     long examples;
     long landedAt;
     if (reuseCatalog) {
-      spark = reusedCatalog(benchHome);
+      if (!Files.isDirectory(benchHome.warehouse())) {
+        throw new ParameterException(spec.commandLine(), "No scratch catalog to reuse at " + benchHome.root()
+            + ": run bench train without --reuse-catalog first");
+      }
+      spark = BenchCommand.reusedCatalog(benchHome, parent.flywheel.sparkConf);
       events = spark.table(Tables.FEEDBACK_EVENTS.qualifiedName()).count();
       examples = spark.table(Tables.TRAINING_EXAMPLES.qualifiedName()).count();
       landedAt = System.nanoTime();
@@ -159,8 +160,8 @@ final class BenchTrainCommand implements Runnable {
     json.put("input", source.movielens != null ? source.movielens.toString() : source.events);
     json.put("label", chosenLabel);
     json.put("catalog", reuseCatalog ? "reused" : "built");
-    json.put("half_lives", reuseCatalog ? "as the reused catalog's features run" : halfLives.toString());
-    json.put("xgboost", Map.of("rounds", rounds, "max_depth", maxDepth));
+    json.put("half_lives", reuseCatalog ? "as the reused catalog's features run" : featureConfig.halfLives().toString());
+    json.put("xgboost", Map.of("rounds", config.rounds(), "max_depth", config.maxDepth()));
     json.put("events", events);
     json.put("training_examples", examples);
     json.put("split", "by time: train, then validation " + config.validationFraction() + ", then holdout "
@@ -212,26 +213,6 @@ final class BenchTrainCommand implements Runnable {
 
   private SparkSession scratchCatalog(FlywheelHome benchHome) {
     return BenchCommand.scratchCatalog(benchHome, parent.flywheel.sparkConf);
-  }
-
-  /**
-   * The session on the scratch catalog a previous run built, its registry and models emptied so the run trains
-   * cold against no champion, as on a new catalog.
-   */
-  private SparkSession reusedCatalog(FlywheelHome benchHome) {
-    if (!Files.isDirectory(benchHome.warehouse())) {
-      throw new ParameterException(spec.commandLine(), "No scratch catalog to reuse at " + benchHome.root()
-          + ": run bench train without --reuse-catalog first");
-    }
-    SparkSession spark = SparkSessions.getOrCreate(benchHome, parent.flywheel.sparkConf);
-    TableCatalog.ensureAll(spark, Tables.all());
-    spark.sql("DELETE FROM " + Tables.MODEL_VERSIONS.qualifiedName());
-    try {
-      LocalFiles.deleteTree(benchHome.models());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot empty " + benchHome.models() + ": " + e.getMessage(), e);
-    }
-    return spark;
   }
 
   private Path output() {
