@@ -90,6 +90,10 @@ final class BenchTrainCommand implements Runnable {
       description = "With --movielens or --events: XGBoost tree depth, as `train --max-depth` (default: train's).")
   Integer maxDepth;
 
+  @Option(names = "--no-refit", description = "With --movielens or --events: serve the models the stack was fitted"
+      + " on, as `train --no-refit` (default: refit LR and XGBoost on the validation slice too).")
+  boolean noRefit;
+
   @Option(names = "--reuse-catalog", description = "With --movielens or --events: train again on the scratch catalog a"
       + " previous run landed and featurized (its registry and models emptied first) instead of rebuilding it; for"
       + " trying training settings without re-running landing and features (--half-lives then has no effect).")
@@ -119,7 +123,7 @@ final class BenchTrainCommand implements Runnable {
     TrainConfig config = Arguments.valid(spec, () -> {
       TrainConfig defaults = TrainConfig.defaults(benchHome.models());
       return defaults.with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION).withTrees(
-          rounds != null ? rounds : defaults.rounds(), maxDepth != null ? maxDepth : defaults.maxDepth());
+          rounds != null ? rounds : defaults.rounds(), maxDepth != null ? maxDepth : defaults.maxDepth()).withRefit(!noRefit);
     });
     FeatureConfig featureConfig = Arguments.valid(spec, () -> halfLives != null
         ? FeatureConfig.defaults().withHalfLives(halfLives) : FeatureConfig.defaults());
@@ -162,6 +166,7 @@ final class BenchTrainCommand implements Runnable {
     json.put("catalog", reuseCatalog ? "reused" : "built");
     json.put("half_lives", reuseCatalog ? "as the reused catalog's features run" : featureConfig.halfLives().toString());
     json.put("xgboost", Map.of("rounds", config.rounds(), "max_depth", config.maxDepth()));
+    json.put("refit", config.refit());
     json.put("events", events);
     json.put("training_examples", examples);
     json.put("split", "by time: train, then validation " + config.validationFraction() + ", then holdout "

@@ -54,6 +54,12 @@ final class TrainCommand implements Runnable {
   @Option(names = "--max-depth", defaultValue = "4", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
   int maxDepth;
 
+  @Option(names = "--no-refit",
+      description = "After the stack is fitted on the validation slice, LR and XGBoost learn from it too, so the"
+          + " served models know the freshest examples before the holdout; --no-refit serves the models the stack"
+          + " was fitted on (default: refit).")
+  boolean noRefit;
+
   @Option(names = "--until", paramLabel = "INSTANT",
       description = "Train as of a past time: only examples strictly before this ISO-8601 instant (e.g."
           + " 2026-11-20T00:00:00Z) are used; recorded, so --reproduce respects it.")
@@ -98,7 +104,7 @@ final class TrainCommand implements Runnable {
   private TrainConfig config() {
     try {
       return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-          rounds, maxDepth, flywheel.gpu, flywheel.home().models(), Optional.ofNullable(until));
+          rounds, maxDepth, flywheel.gpu, !noRefit, flywheel.home().models(), Optional.ofNullable(until));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -21,13 +21,15 @@ import java.util.Set;
  * @param rounds XGBoost boosting rounds
  * @param maxDepth XGBoost tree depth
  * @param gpu train XGBoost with device=cuda (needs XGBoost's GPU build on the cluster)
+ * @param refit after the stack is fitted, refit LR and XGBoost on the train and validation slices together,
+ *     so the models that serve have learned from the freshest examples before the holdout
  * @param models folder under which each run's models are stored
  * @param until when present, only examples strictly before this instant exist for the run: a backtest
  *     "as of" a past time, and the way a benchmark keeps a later evaluation slice unseen
  */
 public record TrainConfig(String label, boolean full, double replayRatio, double validationFraction,
     double holdoutFraction, double aucEpsilon, double logLossDelta, int rounds, int maxDepth, boolean gpu,
-    Path models, Optional<Instant> until) {
+    boolean refit, Path models, Optional<Instant> until) {
 
   private static final Set<String> LABELS = Set.of("clicked", "positive");
 
@@ -48,33 +50,43 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
     }
   }
 
-  /** Defaults: clicked, incremental with 20% replay, 15% validation, 15% holdout, epsilon 0.005, delta 0.01. */
+  /**
+   * Defaults: clicked, incremental with 20% replay, 15% validation, 15% holdout, epsilon 0.005, delta 0.01,
+   * 30 trees of depth 4, refit on the validation slice.
+   */
   public static TrainConfig defaults(Path models) {
-    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, models, Optional.empty());
+    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, true, models,
+        Optional.empty());
   }
 
   /** A copy with another label and mode. */
   public TrainConfig with(String newLabel, boolean newFull) {
     return new TrainConfig(newLabel, newFull, replayRatio, validationFraction, holdoutFraction, aucEpsilon,
-        logLossDelta, rounds, maxDepth, gpu, models, until);
+        logLossDelta, rounds, maxDepth, gpu, refit, models, until);
   }
 
   /** A copy that sees only the examples strictly before {@code bound}. */
   public TrainConfig before(Instant bound) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        rounds, maxDepth, gpu, models, Optional.of(bound));
+        rounds, maxDepth, gpu, refit, models, Optional.of(bound));
   }
 
   /** A copy with another split: the validation and holdout shares of the time range. */
   public TrainConfig withSplit(double newValidationFraction, double newHoldoutFraction) {
     return new TrainConfig(label, full, replayRatio, newValidationFraction, newHoldoutFraction, aucEpsilon,
-        logLossDelta, rounds, maxDepth, gpu, models, until);
+        logLossDelta, rounds, maxDepth, gpu, refit, models, until);
   }
 
   /** A copy with other XGBoost rounds and depth. */
   public TrainConfig withTrees(int newRounds, int newMaxDepth) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        newRounds, newMaxDepth, gpu, models, until);
+        newRounds, newMaxDepth, gpu, refit, models, until);
+  }
+
+  /** A copy that refits LR and XGBoost on the validation slice after the stack is fitted, or not. */
+  public TrainConfig withRefit(boolean newRefit) {
+    return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
+        rounds, maxDepth, gpu, newRefit, models, until);
   }
 
   /** The parameters as stored in the registry and the ledger. */
@@ -85,13 +97,14 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         Map.entry("holdout_fraction", String.valueOf(holdoutFraction)),
         Map.entry("auc_epsilon", String.valueOf(aucEpsilon)), Map.entry("log_loss_delta", String.valueOf(logLossDelta)),
         Map.entry("rounds", String.valueOf(rounds)), Map.entry("max_depth", String.valueOf(maxDepth)),
-        Map.entry("gpu", String.valueOf(gpu))));
+        Map.entry("gpu", String.valueOf(gpu)), Map.entry("refit", String.valueOf(refit))));
     until.ifPresent(bound -> params.put("until", bound.toString()));
     return Map.copyOf(params);
   }
 
   /**
    * The configuration {@link #asParams} stored (a registered version's params), with {@code models}.
+   * Versions stored before the refit existed did not refit.
    *
    * @throws IllegalArgumentException when a parameter is missing or malformed
    */
@@ -101,7 +114,8 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
           Double.parseDouble(required(params, "replay_ratio")), Double.parseDouble(required(params, "validation_fraction")),
           Double.parseDouble(required(params, "holdout_fraction")), Double.parseDouble(required(params, "auc_epsilon")),
           Double.parseDouble(required(params, "log_loss_delta")), Integer.parseInt(required(params, "rounds")),
-          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")), models,
+          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")),
+          Boolean.parseBoolean(params.getOrDefault("refit", "false")), models,
           Optional.ofNullable(params.get("until")).map(Instant::parse));
     } catch (NumberFormatException | DateTimeParseException e) {
       throw new IllegalArgumentException("stored training parameters " + params + " are malformed: " + e.getMessage(), e);

@@ -24,6 +24,7 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.UUID;
 import ml.dmlc.xgboost4j.java.Booster;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.feature.VectorAssembler;
@@ -41,8 +42,10 @@ import org.apache.spark.sql.Row;
  * numbers the bundle carries to the server. Base learners: elastic-net logistic regression, XGBoost
  * (trained in the driver, see {@link Xgboost}) and a factorization machine that adds the hashed user and
  * item ids ({@link Fm}); the candidate's score is a logistic-regression stack over their logits fitted
- * on the validation slice. LR and XGBoost continue the champion's models in an incremental run (XGBoost
- * starts cold with --full, so the tree count does not grow without end); FM always starts cold.
+ * on the validation slice; LR and XGBoost are then refitted on the train and validation slices together,
+ * so the served models know the freshest examples before the holdout. LR and XGBoost continue the
+ * champion's models in an incremental run (XGBoost starts cold with --full, so the tree count does not
+ * grow without end); FM always starts cold and learns from the train slice only.
  * The champion's models and normalization are the ones it was trained with, so a new stats version
  * shifts the warm-started models' inputs slightly; the new rounds and iterations correct for it.
  */
@@ -52,6 +55,8 @@ public final class Trainer {
   static final String XGBOOST = "xgboost";
   static final String FM = "fm";
   static final String STACK = "stack";
+  /** The phase that refits LR and XGBoost on the train and validation slices, under the stack's weights. */
+  private static final String REFIT = "refit_on_validation";
 
   private Trainer() {}
 
@@ -150,6 +155,7 @@ public final class Trainer {
     Dataset<Row> train = vectorize(labelled.where(col("t").lt(cuts[0])), normalization);
     Dataset<Row> validation = vectorize(labelled.where(col("t").geq(cuts[0]).and(col("t").lt(cuts[1]))),
         normalization);
+    Dataset<Row> seen = vectorize(labelled.where(col("t").lt(cuts[1])), normalization);
     Dataset<Row> holdout = labelled.where(col("t").geq(cuts[1]));
     phases.end("select_and_split");
 
@@ -162,26 +168,37 @@ public final class Trainer {
     warmStart.put(LR, championLr.isPresent());
     LogisticRegressionModel lrModel = lr.fit(train);
     phases.end(LR);
-    Optional<Booster> championBooster = champion.filter(c -> !config.full())
-        .map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
-    warmStart.put(XGBOOST, championBooster.isPresent());
-    Booster booster = Xgboost.fit(train, config, championBooster);
+    Optional<ModelVersion> boostedFrom = champion.filter(c -> !config.full());
+    warmStart.put(XGBOOST, boostedFrom.isPresent());
+    Booster booster = Xgboost.fit(train, config, championBooster(boostedFrom));
     phases.end(XGBOOST);
     warmStart.put(FM, false);
-    BaseLearners base = new BaseLearners(lrModel, booster, Optional.of(Fm.fit(train, Fm.Settings.DEFAULT)));
+    Optional<PipelineModel> fm = Optional.of(Fm.fit(train, Fm.Settings.DEFAULT));
     phases.end(FM);
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
         .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
-        .fit(baseScores(validation, base));
-    Learners learners = new Learners(base, stack);
+        .fit(baseScores(validation, new BaseLearners(lrModel, booster, fm)));
     phases.end(STACK);
+    // The stack's weights come from predictions on the validation slice; the models that serve then
+    // learn from that slice too, the freshest examples before the holdout. LR continues its own fit,
+    // XGBoost repeats its fit on the longer window; FM keeps its fit on the train slice, as MLlib's FM
+    // cannot continue one and a second cold fit would double the run's largest phase.
+    Learners learners = new Learners(new BaseLearners(lrModel, booster, fm), stack);
+    if (config.refit()) {
+      warmStart(lr, lrModel);
+      LogisticRegressionModel servingLr = lr.fit(seen);
+      Booster servingBooster = Xgboost.fit(seen, config, championBooster(boostedFrom));
+      booster.dispose();
+      learners = new Learners(new BaseLearners(servingLr, servingBooster, fm), stack);
+      phases.end(REFIT);
+    }
 
     Dataset<Row> scored = score(vectorize(holdout, normalization), learners).cache();
     Map<String, Double> metrics = new LinkedHashMap<>();
     Map<String, Double> candidate = Metrics.of(scored, "p_stack");
     metrics.putAll(candidate);
     candidate.forEach((k, v) -> metrics.put(STACK + "." + k, v));
-    List<String> evaluated = new ArrayList<>(base.names());
+    List<String> evaluated = new ArrayList<>(learners.base().names());
     evaluated.add("average");
     for (String learner : evaluated) {
       Metrics.of(scored, "p_" + learner).forEach((k, v) -> metrics.put(learner + "." + k, v));
@@ -281,6 +298,11 @@ public final class Trainer {
    */
   static void warmStart(LogisticRegression lr, LogisticRegressionModel initial) {
     lr.setInitialModel(initial);
+  }
+
+  /** A fresh copy of {@code champion}'s booster to continue: boosting changes its initial booster in place. */
+  private static Optional<Booster> championBooster(Optional<ModelVersion> champion) {
+    return champion.map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
   }
 
   /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner and the stack's input vector of the logits. */

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,5 +59,16 @@ class TrainingWindowTest {
     Map<String, String> malformed = new HashMap<>(bounded.asParams());
     malformed.put("until", "yesterday");
     assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromParams(malformed, models));
+  }
+
+  @Test
+  void refitIsStoredInTheParametersAndOlderVersionsDidNotRefit() {
+    TrainConfig defaults = TrainConfig.defaults(models);
+    assertTrue(defaults.refit(), "refit is the default");
+    assertEquals("true", defaults.asParams().get("refit"));
+    assertFalse(TrainConfig.fromParams(defaults.withRefit(false).asParams(), models).refit());
+    Map<String, String> older = new HashMap<>(defaults.asParams());
+    older.remove("refit");
+    assertFalse(TrainConfig.fromParams(older, models).refit(), "a version stored before the refit reproduces without it");
   }
 }
