@@ -13,6 +13,7 @@ import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
+import dev.flywheel.training.XgboostSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -82,13 +84,9 @@ final class BenchTrainCommand implements Runnable {
       + " the features job's short, mid and long half-lives, as `features --half-lives` (default: the features job's).")
   List<Duration> halfLives;
 
-  @Option(names = "--rounds", paramLabel = "N",
-      description = "With --movielens or --events: XGBoost rounds, as `train --rounds` (default: train's).")
-  Integer rounds;
-
-  @Option(names = "--max-depth", paramLabel = "N",
-      description = "With --movielens or --events: XGBoost tree depth, as `train --max-depth` (default: train's).")
-  Integer maxDepth;
+  /** With --movielens or --events: XGBoost's settings, as train's. */
+  @Mixin
+  XgboostOptions xgboost;
 
   @Option(names = "--no-refit", description = "With --movielens or --events: serve the models the stack was fitted"
       + " on, as `train --no-refit` (default: refit LR and XGBoost on the validation slice too).")
@@ -122,8 +120,8 @@ final class BenchTrainCommand implements Runnable {
     FlywheelHome benchHome = scratchHome();
     TrainConfig config = Arguments.valid(spec, () -> {
       TrainConfig defaults = TrainConfig.defaults(benchHome.models());
-      return defaults.with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION).withTrees(
-          rounds != null ? rounds : defaults.rounds(), maxDepth != null ? maxDepth : defaults.maxDepth()).withRefit(!noRefit);
+      return defaults.with(chosenLabel, true).withSplit(HOLDOUT_FRACTION, HOLDOUT_FRACTION).withXgboost(xgboost.settings())
+          .withRefit(!noRefit);
     });
     FeatureConfig featureConfig = Arguments.valid(spec, () -> halfLives != null
         ? FeatureConfig.defaults().withHalfLives(halfLives) : FeatureConfig.defaults());
@@ -165,7 +163,9 @@ final class BenchTrainCommand implements Runnable {
     json.put("label", chosenLabel);
     json.put("catalog", reuseCatalog ? "reused" : "built");
     json.put("half_lives", reuseCatalog ? "as the reused catalog's features run" : featureConfig.halfLives().toString());
-    json.put("xgboost", Map.of("rounds", config.rounds(), "max_depth", config.maxDepth()));
+    XgboostSettings trees = config.xgboost();
+    json.put("xgboost", Map.of("rounds", trees.rounds(), "max_depth", trees.maxDepth(), "eta", trees.eta(),
+        "min_child_weight", trees.minChildWeight(), "subsample", trees.subsample()));
     json.put("refit", config.refit());
     json.put("events", events);
     json.put("training_examples", examples);

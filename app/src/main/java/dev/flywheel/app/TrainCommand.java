@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,11 +49,8 @@ final class TrainCommand implements Runnable {
   @Option(names = "--log-loss-delta", defaultValue = "0.01", description = "Allowed log-loss rise vs the champion (default: ${DEFAULT-VALUE}).")
   double logLossDelta;
 
-  @Option(names = "--rounds", defaultValue = "30", description = "XGBoost rounds (default: ${DEFAULT-VALUE}).")
-  int rounds;
-
-  @Option(names = "--max-depth", defaultValue = "4", description = "XGBoost tree depth (default: ${DEFAULT-VALUE}).")
-  int maxDepth;
+  @Mixin
+  XgboostOptions xgboost;
 
   @Option(names = "--no-refit",
       description = "After the stack is fitted on the validation slice, LR and XGBoost learn from it too, so the"
@@ -104,7 +102,7 @@ final class TrainCommand implements Runnable {
   private TrainConfig config() {
     try {
       return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-          rounds, maxDepth, flywheel.gpu, !noRefit, flywheel.home().models(), Optional.ofNullable(until));
+          xgboost.settings(), flywheel.gpu, !noRefit, flywheel.home().models(), Optional.ofNullable(until));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -52,6 +52,9 @@ class FlywheelCliTest {
     Result badLabel = cli("train", "--label", "dwell");
     assertEquals(2, badLabel.exitCode());
     assertTrue(badLabel.err().contains("label dwell is not one of"), badLabel.err());
+    Result badEta = cli("train", "--eta", "2");
+    assertEquals(2, badEta.exitCode());
+    assertTrue(badEta.err().contains("eta 2.0 must be in (0, 1]") && badEta.err().contains("Usage:"), badEta.err());
 
     assertEquals(0, cli("init").exitCode());
     Result list = cli("models", "list");

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,8 +19,7 @@ import java.util.Set;
  * @param holdoutFraction latest share of the time range: every model is evaluated there
  * @param aucEpsilon the candidate's holdout AUC may be at most this much below the champion's
  * @param logLossDelta the candidate's holdout log loss may be at most this much above the champion's
- * @param rounds XGBoost boosting rounds
- * @param maxDepth XGBoost tree depth
+ * @param xgboost XGBoost's rounds, depth, eta, min child weight and subsample
  * @param gpu train XGBoost with device=cuda (needs XGBoost's GPU build on the cluster)
  * @param refit after the stack is fitted, refit LR and XGBoost on the train and validation slices together,
  *     so the models that serve have learned from the freshest examples before the holdout
@@ -28,7 +28,7 @@ import java.util.Set;
  *     "as of" a past time, and the way a benchmark keeps a later evaluation slice unseen
  */
 public record TrainConfig(String label, boolean full, double replayRatio, double validationFraction,
-    double holdoutFraction, double aucEpsilon, double logLossDelta, int rounds, int maxDepth, boolean gpu,
+    double holdoutFraction, double aucEpsilon, double logLossDelta, XgboostSettings xgboost, boolean gpu,
     boolean refit, Path models, Optional<Instant> until) {
 
   private static final Set<String> LABELS = Set.of("clicked", "positive");
@@ -45,48 +45,46 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
           + holdoutFraction + " leave less than 10% to train on; lower them");
     }
     until = until == null ? Optional.empty() : until;
-    if (rounds < 1 || maxDepth < 1) {
-      throw new IllegalArgumentException("rounds " + rounds + " and max depth " + maxDepth + " must be >= 1");
-    }
+    Objects.requireNonNull(xgboost, "xgboost");
   }
 
   /**
    * Defaults: clicked, incremental with 20% replay, 15% validation, 15% holdout, epsilon 0.005, delta 0.01,
-   * 30 trees of depth 4, refit on the validation slice.
+   * XGBoost's {@link XgboostSettings#DEFAULT}, refit on the validation slice.
    */
   public static TrainConfig defaults(Path models) {
-    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, 30, 4, false, true, models,
+    return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, XgboostSettings.DEFAULT, false, true, models,
         Optional.empty());
   }
 
   /** A copy with another label and mode. */
   public TrainConfig with(String newLabel, boolean newFull) {
     return new TrainConfig(newLabel, newFull, replayRatio, validationFraction, holdoutFraction, aucEpsilon,
-        logLossDelta, rounds, maxDepth, gpu, refit, models, until);
+        logLossDelta, xgboost, gpu, refit, models, until);
   }
 
   /** A copy that sees only the examples strictly before {@code bound}. */
   public TrainConfig before(Instant bound) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        rounds, maxDepth, gpu, refit, models, Optional.of(bound));
+        xgboost, gpu, refit, models, Optional.of(bound));
   }
 
   /** A copy with another split: the validation and holdout shares of the time range. */
   public TrainConfig withSplit(double newValidationFraction, double newHoldoutFraction) {
     return new TrainConfig(label, full, replayRatio, newValidationFraction, newHoldoutFraction, aucEpsilon,
-        logLossDelta, rounds, maxDepth, gpu, refit, models, until);
+        logLossDelta, xgboost, gpu, refit, models, until);
   }
 
-  /** A copy with other XGBoost rounds and depth. */
-  public TrainConfig withTrees(int newRounds, int newMaxDepth) {
+  /** A copy with other XGBoost settings. */
+  public TrainConfig withXgboost(XgboostSettings newXgboost) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        newRounds, newMaxDepth, gpu, refit, models, until);
+        newXgboost, gpu, refit, models, until);
   }
 
   /** A copy that refits LR and XGBoost on the validation slice after the stack is fitted, or not. */
   public TrainConfig withRefit(boolean newRefit) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        rounds, maxDepth, gpu, newRefit, models, until);
+        xgboost, gpu, newRefit, models, until);
   }
 
   /** The parameters as stored in the registry and the ledger. */
@@ -96,8 +94,8 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         Map.entry("validation_fraction", String.valueOf(validationFraction)),
         Map.entry("holdout_fraction", String.valueOf(holdoutFraction)),
         Map.entry("auc_epsilon", String.valueOf(aucEpsilon)), Map.entry("log_loss_delta", String.valueOf(logLossDelta)),
-        Map.entry("rounds", String.valueOf(rounds)), Map.entry("max_depth", String.valueOf(maxDepth)),
         Map.entry("gpu", String.valueOf(gpu)), Map.entry("refit", String.valueOf(refit))));
+    params.putAll(xgboost.asParams());
     until.ifPresent(bound -> params.put("until", bound.toString()));
     return Map.copyOf(params);
   }
@@ -113,8 +111,9 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
       return new TrainConfig(required(params, "label"), Boolean.parseBoolean(required(params, "full")),
           Double.parseDouble(required(params, "replay_ratio")), Double.parseDouble(required(params, "validation_fraction")),
           Double.parseDouble(required(params, "holdout_fraction")), Double.parseDouble(required(params, "auc_epsilon")),
-          Double.parseDouble(required(params, "log_loss_delta")), Integer.parseInt(required(params, "rounds")),
-          Integer.parseInt(required(params, "max_depth")), Boolean.parseBoolean(required(params, "gpu")),
+          Double.parseDouble(required(params, "log_loss_delta")),
+          XgboostSettings.fromParams(params, required(params, "rounds"), required(params, "max_depth")),
+          Boolean.parseBoolean(required(params, "gpu")),
           Boolean.parseBoolean(params.getOrDefault("refit", "false")), models,
           Optional.ofNullable(params.get("until")).map(Instant::parse));
     } catch (NumberFormatException | DateTimeParseException e) {

@@ -33,7 +33,7 @@ final class Xgboost {
   private Xgboost() {}
 
   /**
-   * Boosts {@code config.rounds()} trees on the {@code features}/{@code label} rows of {@code train},
+   * Boosts {@code config.xgboost().rounds()} trees on the {@code features}/{@code label} rows of {@code train},
    * continuing {@code initial} when present (which is then changed in place and returned).
    */
   static Booster fit(Dataset<Row> train, TrainConfig config, Optional<Booster> initial) {
@@ -59,7 +59,7 @@ final class Xgboost {
     try {
       DMatrix matrix = new DMatrix(points, null, Float.NaN);
       try {
-        return XGBoost.train(matrix, params(config), config.rounds(), Map.of(), null, null, null, 0,
+        return XGBoost.train(matrix, params(config), config.xgboost().rounds(), Map.of(), null, null, null, 0,
             initial.orElse(null));
       } finally {
         matrix.dispose();
@@ -72,8 +72,10 @@ final class Xgboost {
   private static Map<String, Object> params(TrainConfig config) {
     Map<String, Object> params = new HashMap<>();
     params.put("objective", "binary:logistic");
-    params.put("eta", 0.3);
-    params.put("max_depth", config.maxDepth());
+    params.put("eta", config.xgboost().eta());
+    params.put("max_depth", config.xgboost().maxDepth());
+    params.put("min_child_weight", config.xgboost().minChildWeight());
+    params.put("subsample", config.xgboost().subsample());
     params.put("tree_method", "hist");
     params.put("seed", 7);
     params.put("nthread", Runtime.getRuntime().availableProcessors());

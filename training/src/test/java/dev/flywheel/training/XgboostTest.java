@@ -45,8 +45,8 @@ class XgboostTest {
     System.out.printf("xgboost on the new window: cold %.2f s auc %.4f; full retrain %.2f s auc %.4f;"
         + " warm %.2f s auc %.4f%n", coldSeconds, auc(cold, holdout), fullSeconds, auc(full, holdout),
         warmSeconds, auc(warm, holdout));
-    assertEquals(2 * config.rounds(), warm.getNumBoostedRound());
-    assertEquals(config.rounds(), cold.getNumBoostedRound());
+    assertEquals(2 * config.xgboost().rounds(), warm.getNumBoostedRound());
+    assertEquals(config.xgboost().rounds(), cold.getNumBoostedRound());
     assertTrue(auc(warm, holdout) > 0.75, "warm auc " + auc(warm, holdout));
   }
 

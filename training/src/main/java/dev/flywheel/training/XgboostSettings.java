@@ -1,0 +1,51 @@
+package dev.flywheel.training;
+
+import java.util.Map;
+
+/**
+ * XGBoost's boosting settings for one run, validated here so a bad value fails before Spark work starts.
+ *
+ * @param rounds boosting rounds: trees added per run (an incremental run adds them to the champion's)
+ * @param maxDepth tree depth
+ * @param eta learning rate: each tree's shrinkage
+ * @param minChildWeight least hessian sum in a leaf: larger keeps trees off small, noisy groups
+ * @param subsample share of the training rows each tree sees (1 = all, no sampling)
+ */
+public record XgboostSettings(int rounds, int maxDepth, double eta, double minChildWeight, double subsample) {
+  /** 30 trees of depth 4 at eta 0.3, XGBoost's own min_child_weight 1 and no row sampling. */
+  public static final XgboostSettings DEFAULT = new XgboostSettings(30, 4, 0.3, 1, 1);
+
+  public XgboostSettings {
+    if (rounds < 1 || maxDepth < 1) {
+      throw new IllegalArgumentException("rounds " + rounds + " and max depth " + maxDepth + " must be >= 1");
+    }
+    if (!(eta > 0 && eta <= 1)) {
+      throw new IllegalArgumentException("eta " + eta + " must be in (0, 1]");
+    }
+    if (!(minChildWeight >= 0)) {
+      throw new IllegalArgumentException("min child weight " + minChildWeight + " must be >= 0");
+    }
+    if (!(subsample > 0 && subsample <= 1)) {
+      throw new IllegalArgumentException("subsample " + subsample + " must be in (0, 1]");
+    }
+  }
+
+  /** The settings as stored in a version's params. */
+  Map<String, String> asParams() {
+    return Map.of("rounds", String.valueOf(rounds), "max_depth", String.valueOf(maxDepth), "eta", String.valueOf(eta),
+        "min_child_weight", String.valueOf(minChildWeight), "subsample", String.valueOf(subsample));
+  }
+
+  /**
+   * The settings {@link #asParams} stored; versions stored before eta, min_child_weight and subsample were
+   * settings were trained with the defaults' values.
+   *
+   * @throws NumberFormatException when a value is malformed
+   */
+  static XgboostSettings fromParams(Map<String, String> params, String rounds, String maxDepth) {
+    return new XgboostSettings(Integer.parseInt(rounds), Integer.parseInt(maxDepth),
+        Double.parseDouble(params.getOrDefault("eta", String.valueOf(DEFAULT.eta))),
+        Double.parseDouble(params.getOrDefault("min_child_weight", String.valueOf(DEFAULT.minChildWeight))),
+        Double.parseDouble(params.getOrDefault("subsample", String.valueOf(DEFAULT.subsample))));
+  }
+}
