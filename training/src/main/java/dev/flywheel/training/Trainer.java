@@ -175,15 +175,16 @@ public final class Trainer {
     warmStart.put(FM, false);
     Optional<PipelineModel> fm = Optional.of(Fm.fit(train, Fm.Settings.DEFAULT));
     phases.end(FM);
+    BaseLearners fitted = new BaseLearners(lrModel, booster, fm);
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
         .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
-        .fit(baseScores(validation, new BaseLearners(lrModel, booster, fm)));
+        .fit(baseScores(validation, fitted));
     phases.end(STACK);
+    Learners learners = new Learners(fitted, stack);
     // The stack's weights come from predictions on the validation slice; the models that serve then
     // learn from that slice too, the freshest examples before the holdout. LR continues its own fit,
     // XGBoost repeats its fit on the longer window; FM keeps its fit on the train slice, as MLlib's FM
     // cannot continue one and a second cold fit would double the run's largest phase.
-    Learners learners = new Learners(new BaseLearners(lrModel, booster, fm), stack);
     if (config.refit()) {
       warmStart(lr, lrModel);
       LogisticRegressionModel servingLr = lr.fit(seen);

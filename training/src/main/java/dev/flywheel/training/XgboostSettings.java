@@ -12,8 +12,16 @@ import java.util.Map;
  * @param subsample share of the training rows each tree sees (1 = all, no sampling)
  */
 public record XgboostSettings(int rounds, int maxDepth, double eta, double minChildWeight, double subsample) {
+  /** The defaults' values, as constants so that command-line defaults can name them. */
+  public static final int DEFAULT_ROUNDS = 30;
+  public static final int DEFAULT_MAX_DEPTH = 4;
+  public static final double DEFAULT_ETA = 0.3;
+  public static final double DEFAULT_MIN_CHILD_WEIGHT = 1;
+  public static final double DEFAULT_SUBSAMPLE = 1;
+
   /** 30 trees of depth 4 at eta 0.3, XGBoost's own min_child_weight 1 and no row sampling. */
-  public static final XgboostSettings DEFAULT = new XgboostSettings(30, 4, 0.3, 1, 1);
+  public static final XgboostSettings DEFAULT = new XgboostSettings(DEFAULT_ROUNDS, DEFAULT_MAX_DEPTH, DEFAULT_ETA,
+      DEFAULT_MIN_CHILD_WEIGHT, DEFAULT_SUBSAMPLE);
 
   public XgboostSettings {
     if (rounds < 1 || maxDepth < 1) {
