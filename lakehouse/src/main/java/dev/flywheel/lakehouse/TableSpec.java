@@ -90,6 +90,21 @@ public record TableSpec(
     return new TableSpec(database, name, comment, schema, partitionBy, zorderBy, changed);
   }
 
+  /**
+   * A copy whose Parquet files store these columns without dictionary encoding: for columns whose
+   * values are all distinct (ids, source coordinates), where a dictionary only costs the writer a
+   * hash lookup per value before it falls back to plain encoding. Delta hands a table's properties
+   * to the Parquet writer, so the setting is Parquet's per-column {@code parquet.enable.dictionary#<column>}.
+   */
+  public TableSpec withoutDictionaryEncoding(String... columns) {
+    TableSpec spec = this;
+    for (String column : columns) {
+      requireColumn(schema, column, qualifiedName() + " plain-encoded column");
+      spec = spec.withProperty("parquet.enable.dictionary#" + column, "false");
+    }
+    return spec;
+  }
+
   /** A copy that lives in another database (tests use this to isolate their tables). */
   public TableSpec inDatabase(String otherDatabase) {
     return new TableSpec(otherDatabase, name, comment, schema, partitionBy, zorderBy, properties);

@@ -45,7 +45,8 @@ public final class Tables {
           .add(required("source", StringType, "Where it came from: kafka:<topic>/<partition>/<offset>, or <file URI>:<line>"))
           .add(required("ingested_at", TimestampType, "When Flywheel committed the event"))
           .add(required("event_date", DateType, "UTC date of event_time (partition)")),
-      List.of("event_date"), List.of("user_id"), TableSpec.APPEND_ONLY_TRACKED);
+      List.of("event_date"), List.of("user_id"), TableSpec.APPEND_ONLY_TRACKED)
+      .withoutDictionaryEncoding("event_id", "event_time", "source");
 
   /** Records that failed the contract, kept whole with the reason, for inspection and replay. */
   public static final TableSpec FEEDBACK_QUARANTINE = new TableSpec(

@@ -3,12 +3,20 @@ package dev.flywheel.lakehouse;
 import static org.apache.spark.sql.types.DataTypes.LongType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.delta.tables.DeltaTable;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -54,6 +62,25 @@ class TableCatalogTest {
     assertEquals("true", properties.get("delta.enableChangeDataFeed"));
     assertEquals("Globally unique event id; a resent event is stored once",
         spark.table(events.qualifiedName()).schema().apply("event_id").getComment().get());
+  }
+
+  @Test
+  void writesThePlainEncodedColumnsWithoutADictionary() throws Exception {
+    String db = SharedSpark.freshDatabase("encoding");
+    TableSpec items = smallTable(db).withoutDictionaryEncoding("item_id");
+    TableCatalog.ensure(spark, items);
+    spark.sql("INSERT INTO " + items.qualifiedName() + " VALUES ('i-1', 'mon'), ('i-2', 'mon'), ('i-1', 'mon')");
+
+    String file = spark.table(items.qualifiedName()).inputFiles()[0];
+    Map<String, Set<Encoding>> encodings = new HashMap<>();
+    try (ParquetFileReader reader = ParquetFileReader.open(
+        HadoopInputFile.fromPath(new Path(file), spark.sparkContext().hadoopConfiguration()))) {
+      for (ColumnChunkMetaData column : reader.getFooter().getBlocks().get(0).getColumns()) {
+        encodings.put(column.getPath().toDotString(), column.getEncodings());
+      }
+    }
+    assertFalse(encodings.get("item_id").stream().anyMatch(Encoding::usesDictionary), encodings.toString());
+    assertThrows(IllegalArgumentException.class, () -> smallTable(db).withoutDictionaryEncoding("price"));
   }
 
   @Test

@@ -66,6 +66,11 @@ public final class FeedbackValidation {
   /** The record decoded as UTF-8 text: what quarantine stores as {@code raw}. */
   public static final String RAW_TEXT = "_text";
   private static final String CORRUPT = "_corrupt_record";
+  private static final String EVENT_TIME = "_event_time";
+  private static final String POSITION = "_position";
+  private static final String VALUE = "_value";
+  private static final String CONTEXT = "_context";
+  private static final String SCHEMA_VERSION_INT = "_schema_version";
   private static final List<String> FIELDS = List.of("event_id", "event_type", "event_time", "user_id", "item_id",
       "request_id", "surface", "query", "position", "model_version", "value", "context", "schema_version");
   /** Every field as JSON text: the typed checks below name the field that is wrong. */
@@ -98,20 +103,59 @@ public final class FeedbackValidation {
    * for records that break the contract (null for valid ones).
    */
   public static Dataset<Row> validate(Dataset<Row> raw) {
-    Column text = decode(col("payload"), "UTF-8");
-    Dataset<Row> parsed = raw
-        .withColumn(RAW_TEXT, text)
-        .withColumn("_json", from_json(col(RAW_TEXT), TEXT_FIELDS, Map.of("mode", "PERMISSIVE")));
+    // Three projections, each reading the columns of the one before: every field is parsed once
+    // (each rule reads the parsed column instead of repeating its parse: Spark does not share an
+    // expression repeated inside the branches of a CASE), and a detail is built only for the rule
+    // that fired.
+    Dataset<Row> typed = raw
+        .withColumn(RAW_TEXT, decode(col("payload"), "UTF-8"))
+        .withColumn("_json", from_json(col(RAW_TEXT), TEXT_FIELDS, Map.of("mode", "PERMISSIVE")))
+        .select(col("*"),
+            when(text("event_time").rlike(ISO_TIME_WITH_ZONE), text("event_time").cast("timestamp")).as(EVENT_TIME),
+            when(text("position").rlike(INTEGER), text("position").cast("int")).as(POSITION),
+            when(text("value").rlike(NUMBER), text("value").cast("double")).as(VALUE),
+            from_json(text("context"), createMapType(StringType, StringType)).as(CONTEXT),
+            when(text("schema_version").rlike(INTEGER), text("schema_version").cast("int")).as(SCHEMA_VERSION_INT));
+    List<Check> checks = checks();
+    Column reason = lit(null).cast(StringType);
+    for (int i = checks.size() - 1; i >= 0; i--) {
+      Check check = checks.get(i);
+      // A rule whose inputs are null (e.g. no event_time to compare) does not fire.
+      reason = when(coalesce(check.fails(), lit(false)), lit(check.reason().code())).otherwise(reason);
+    }
+    Column detail = lit(null).cast(StringType);
+    for (Check check : checks) {
+      detail = when(col("reason").equalTo(check.reason().code()), check.detail()).otherwise(detail);
+    }
+    return typed
+        .withColumn("reason", reason)
+        .withColumn("detail", detail)
+        .select(col("*"),
+            text("event_id").as("event_id"),
+            text("event_type").as("event_type"),
+            col(EVENT_TIME).as("event_time"),
+            text("user_id").as("user_id"),
+            text("item_id").as("item_id"),
+            text("request_id").as("request_id"),
+            text("surface").as("surface"),
+            text("query").as("query"),
+            col(POSITION).as("position"),
+            text("model_version").as("model_version"),
+            col(VALUE).as("value"),
+            col(CONTEXT).as("context"),
+            coalesce(col(SCHEMA_VERSION_INT), lit(SCHEMA_VERSION)).as("schema_version"))
+        .drop("_json", EVENT_TIME, POSITION, VALUE, CONTEXT, SCHEMA_VERSION_INT);
+  }
 
-    Column eventTime = when(text("event_time").rlike(ISO_TIME_WITH_ZONE), text("event_time").cast("timestamp"));
-    Column position = when(text("position").rlike(INTEGER), text("position").cast("int"));
-    Column value = when(text("value").rlike(NUMBER), text("value").cast("double"));
-    Column context = from_json(text("context"), createMapType(StringType, StringType));
-    Column schemaVersion = when(text("schema_version").rlike(INTEGER), text("schema_version").cast("int"));
+  /** The contract's rules over the parsed columns of {@link #validate}, in {@link Reason}'s order. */
+  private static List<Check> checks() {
+    Column eventTime = col(EVENT_TIME);
+    Column position = col(POSITION);
+    Column value = col(VALUE);
+    Column schemaVersion = col(SCHEMA_VERSION_INT);
     Column eventType = text("event_type");
-
     List<Check> checks = new ArrayList<>();
-    checks.add(new Check(Reason.EMPTY, col("payload").isNull().or(length(trim(col(RAW_TEXT))).equalTo(0)),
+    checks.add(new Check(Reason.EMPTY, col("payload").isNull().or(octet_length(trim(col(RAW_TEXT))).equalTo(0)),
         lit("record has no content")));
     checks.add(new Check(Reason.TOO_LARGE, octet_length(col("payload")).gt(MAX_RECORD_BYTES),
         concat(lit("record has "), octet_length(col("payload")).cast("string"),
@@ -122,23 +166,19 @@ public final class FeedbackValidation {
         lit("record is not a JSON object")));
     checks.add(new Check(Reason.MALFORMED_JSON, col("_json").isNull().or(text(CORRUPT).isNotNull()),
         lit("record is not well-formed JSON")));
-    checks.add(new Check(Reason.MISSING_FIELD, missingFields().notEqual(""),
-        concat(lit("missing required field(s): "), missingFields())));
-    Column mistyped = concat_ws(",",
-        when(text("position").isNotNull().and(position.isNull()), lit("position (int)")),
-        when(text("value").isNotNull().and(value.isNull()), lit("value (number)")),
-        when(text("context").isNotNull().and(context.isNull()), lit("context (object of strings)")),
-        when(text("schema_version").isNotNull().and(schemaVersion.isNull()), lit("schema_version (int)")));
-    checks.add(new Check(Reason.MISTYPED_FIELD, mistyped.notEqual(""), concat(lit("mistyped: "), mistyped)));
-    Column tooLong = concat_ws(",",
-        when(not(length(text("event_id")).between(1, MAX_ID_CHARS)), lit("event_id")),
-        when(not(length(text("user_id")).between(1, MAX_ID_CHARS)), lit("user_id")),
-        when(not(length(text("item_id")).between(1, MAX_ID_CHARS)), lit("item_id")),
-        when(not(length(text("request_id")).between(1, MAX_ID_CHARS)), lit("request_id")),
-        when(length(text("query")).gt(MAX_QUERY_CHARS), lit("query")));
-    checks.add(new Check(Reason.FIELD_LENGTH, tooLong.notEqual(""),
-        concat(lit("ids must have 1.." + MAX_ID_CHARS + " chars and query at most " + MAX_QUERY_CHARS + ": "),
-            tooLong)));
+    checks.add(Check.ofFlags(Reason.MISSING_FIELD, "missing required field(s): ", missingFields()));
+    checks.add(Check.ofFlags(Reason.MISTYPED_FIELD, "mistyped: ", List.of(
+        new Flag(text("position").isNotNull().and(position.isNull()), lit("position (int)")),
+        new Flag(text("value").isNotNull().and(value.isNull()), lit("value (number)")),
+        new Flag(text("context").isNotNull().and(col(CONTEXT).isNull()), lit("context (object of strings)")),
+        new Flag(text("schema_version").isNotNull().and(schemaVersion.isNull()), lit("schema_version (int)")))));
+    checks.add(Check.ofFlags(Reason.FIELD_LENGTH,
+        "ids must have 1.." + MAX_ID_CHARS + " chars and query at most " + MAX_QUERY_CHARS + ": ", List.of(
+            new Flag(not(length(text("event_id")).between(1, MAX_ID_CHARS)), lit("event_id")),
+            new Flag(not(length(text("user_id")).between(1, MAX_ID_CHARS)), lit("user_id")),
+            new Flag(not(length(text("item_id")).between(1, MAX_ID_CHARS)), lit("item_id")),
+            new Flag(not(length(text("request_id")).between(1, MAX_ID_CHARS)), lit("request_id")),
+            new Flag(length(text("query")).gt(MAX_QUERY_CHARS), lit("query")))));
     checks.add(new Check(Reason.UNKNOWN_EVENT_TYPE, not(eventType.isin(EVENT_TYPES.toArray())),
         concat(lit("unknown event_type '"), eventType, lit("'; expected one of " + EVENT_TYPES))));
     checks.add(new Check(Reason.BAD_EVENT_TIME, eventTime.isNull(),
@@ -158,45 +198,19 @@ public final class FeedbackValidation {
     checks.add(new Check(Reason.UNSUPPORTED_SCHEMA_VERSION,
         coalesce(schemaVersion, lit(SCHEMA_VERSION)).notEqual(SCHEMA_VERSION),
         concat(lit("schema_version "), schemaVersion.cast("string"), lit(" is not " + SCHEMA_VERSION))));
-
-    Column reason = lit(null).cast(StringType);
-    Column detail = lit(null).cast(StringType);
-    for (int i = checks.size() - 1; i >= 0; i--) {
-      Check check = checks.get(i);
-      // A rule whose inputs are null (e.g. no event_time to compare) does not fire.
-      Column fires = coalesce(check.fails(), lit(false));
-      reason = when(fires, lit(check.reason().code())).otherwise(reason);
-      detail = when(fires, check.detail()).otherwise(detail);
-    }
-    return parsed
-        .withColumn("event_id", text("event_id"))
-        .withColumn("event_type", eventType)
-        .withColumn("event_time", eventTime)
-        .withColumn("user_id", text("user_id"))
-        .withColumn("item_id", text("item_id"))
-        .withColumn("request_id", text("request_id"))
-        .withColumn("surface", text("surface"))
-        .withColumn("query", text("query"))
-        .withColumn("position", position)
-        .withColumn("model_version", text("model_version"))
-        .withColumn("value", value)
-        .withColumn("context", context)
-        .withColumn("schema_version", coalesce(schemaVersion, lit(SCHEMA_VERSION)))
-        .withColumn("reason", reason)
-        .withColumn("detail", detail)
-        .drop("_json");
+    return checks;
   }
 
-  private static Column missingFields() {
-    List<Column> missing = new ArrayList<>();
+  private static List<Flag> missingFields() {
+    List<Flag> missing = new ArrayList<>();
     for (String field : List.of("event_id", "event_type", "event_time", "user_id", "item_id", "request_id")) {
-      missing.add(when(text(field).isNull(), lit(field)));
+      missing.add(new Flag(text(field).isNull(), lit(field)));
     }
-    missing.add(when(text("event_type").equalTo("impression").and(text("position").isNull()),
+    missing.add(new Flag(text("event_type").equalTo("impression").and(text("position").isNull()),
         lit("position (impression)")));
-    missing.add(when(text("event_type").isin(VALUED_TYPES.toArray()).and(text("value").isNull()),
+    missing.add(new Flag(text("event_type").isin(VALUED_TYPES.toArray()).and(text("value").isNull()),
         concat(lit("value ("), text("event_type"), lit(")"))));
-    return concat_ws(",", missing.toArray(Column[]::new));
+    return missing;
   }
 
   /** Where a record came from, as stored in {@code bronze.feedback_events.source}. */
@@ -238,5 +252,18 @@ public final class FeedbackValidation {
         to_date(current_timestamp()).as("quarantine_date"));
   }
 
-  private record Check(Reason reason, Column fails, Column detail) {}
+  private record Check(Reason reason, Column fails, Column detail) {
+    /**
+     * A rule that fires when any of its flags is set, its detail naming every flag that is: the
+     * names are only joined for a record the rule rejects, never for a valid one.
+     */
+    static Check ofFlags(Reason reason, String prefix, List<Flag> flags) {
+      Column any = flags.stream().map(Flag::set).reduce(Column::or).orElseThrow();
+      Column names = concat_ws(",", flags.stream().map(flag -> when(flag.set(), flag.name())).toArray(Column[]::new));
+      return new Check(reason, any, concat(lit(prefix), names));
+    }
+  }
+
+  /** One of a rule's conditions, and how its detail names it. */
+  private record Flag(Column set, Column name) {}
 }

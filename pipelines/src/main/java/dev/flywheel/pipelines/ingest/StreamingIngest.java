@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,6 +67,7 @@ public final class StreamingIngest {
   private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
   private static final String CHANGELOG_CHECKPOINTING =
       "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled";
+  private static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
 
   private StreamingIngest() {}
 
@@ -164,6 +167,11 @@ public final class StreamingIngest {
       // Each batch then checkpoints the keys it changed instead of a snapshot of the whole state
       // (compatible both ways with existing checkpoints).
       spark.conf().set(CHANGELOG_CHECKPOINTING, "true");
+    }
+    if (!spark.conf().contains(CACHE_COMPRESSION)) {
+      // Each micro-batch is cached for the few passes of its own batch and then dropped: choosing
+      // and applying a compression per cached column costs more than the memory it saves.
+      spark.conf().set(CACHE_COMPRESSION, "false");
     }
     var reader = spark.readStream().format("kafka")
         .option("kafka.bootstrap.servers", config.bootstrapServers())
@@ -283,11 +291,15 @@ public final class StreamingIngest {
         long validCount = stats.getLong(1);
         List<Long> arrivedPercentiles = stats.getList(3);
         SparkSession spark = persisted.sparkSession();
-        appendOnce(FeedbackValidation.validEvents(persisted), Tables.FEEDBACK_EVENTS.qualifiedName(), batchId);
+        Runnable bronze = () -> appendOnce(FeedbackValidation.validEvents(persisted),
+            Tables.FEEDBACK_EVENTS.qualifiedName(), batchId);
         if (validCount < total) {
-          // A replay of the batch has the same records, so it skips or repeats this write alike.
-          appendOnce(FeedbackValidation.quarantineRecords(persisted), Tables.FEEDBACK_QUARANTINE.qualifiedName(),
-              batchId);
+          // A replay of the batch has the same records, so it skips or repeats this write alike. The two
+          // tables commit independently, so the quarantine's commit overlaps bronze's instead of following it.
+          alongside(bronze, () -> appendOnce(FeedbackValidation.quarantineRecords(persisted),
+              Tables.FEEDBACK_QUARANTINE.qualifiedName(), batchId));
+        } else {
+          bronze.run();
         }
         long committedAt = System.currentTimeMillis();
         Row metrics = RowFactory.create(queryId, batchId, total, validCount, total - validCount,
@@ -303,6 +315,44 @@ public final class StreamingIngest {
       } finally {
         persisted.unpersist();
       }
+    }
+
+    /**
+     * Runs {@code main} here and {@code other} at the same time on a thread started for it, which
+     * inherits this batch's Spark job properties; returns when both are done, rethrowing the
+     * first failure.
+     */
+    private static void alongside(Runnable main, Runnable other) {
+      FutureTask<Void> task = new FutureTask<>(other, null);
+      Thread thread = new Thread(task, Thread.currentThread().getName() + "-alongside");
+      thread.setDaemon(true);
+      thread.start();
+      RuntimeException failure = null;
+      try {
+        main.run();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      try {
+        task.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure = addTo(failure, new IllegalStateException("Interrupted while writing the batch", e));
+      } catch (ExecutionException e) {
+        failure = addTo(failure, e.getCause() instanceof RuntimeException runtime
+            ? runtime : new IllegalStateException(e.getCause().getMessage(), e.getCause()));
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+
+    private static RuntimeException addTo(RuntimeException first, RuntimeException next) {
+      if (first == null) {
+        return next;
+      }
+      first.addSuppressed(next);
+      return first;
     }
 
     private void appendOnce(Dataset<Row> rows, String table, long batchId) {
