@@ -68,6 +68,7 @@ public final class StreamingIngest {
   private static final String CHANGELOG_CHECKPOINTING =
       "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled";
   private static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
+  private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
 
   private StreamingIngest() {}
 
@@ -172,6 +173,11 @@ public final class StreamingIngest {
       // Each micro-batch is cached for the few passes of its own batch and then dropped: choosing
       // and applying a compression per cached column costs more than the memory it saves.
       spark.conf().set(CACHE_COMPRESSION, "false");
+    }
+    if (!spark.conf().contains(CONCURRENT_WRITERS)) {
+      // A batch's events fall on one or two event dates: one open file per date instead of sorting
+      // the whole batch by bronze's partition column first (past this many dates Spark sorts again).
+      spark.conf().set(CONCURRENT_WRITERS, "4");
     }
     var reader = spark.readStream().format("kafka")
         .option("kafka.bootstrap.servers", config.bootstrapServers())
