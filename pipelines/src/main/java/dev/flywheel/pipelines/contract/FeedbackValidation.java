@@ -152,6 +152,7 @@ public final class FeedbackValidation {
     Column eventTime = col(EVENT_TIME);
     Column position = col(POSITION);
     Column value = col(VALUE);
+    Column context = col(CONTEXT);
     Column schemaVersion = col(SCHEMA_VERSION_INT);
     Column eventType = text("event_type");
     List<Check> checks = new ArrayList<>();
@@ -170,7 +171,7 @@ public final class FeedbackValidation {
     checks.add(Check.ofFlags(Reason.MISTYPED_FIELD, "mistyped: ", List.of(
         new Flag(text("position").isNotNull().and(position.isNull()), lit("position (int)")),
         new Flag(text("value").isNotNull().and(value.isNull()), lit("value (number)")),
-        new Flag(text("context").isNotNull().and(col(CONTEXT).isNull()), lit("context (object of strings)")),
+        new Flag(text("context").isNotNull().and(context.isNull()), lit("context (object of strings)")),
         new Flag(text("schema_version").isNotNull().and(schemaVersion.isNull()), lit("schema_version (int)")))));
     checks.add(Check.ofFlags(Reason.FIELD_LENGTH,
         "ids must have 1.." + MAX_ID_CHARS + " chars and query at most " + MAX_QUERY_CHARS + ": ", List.of(

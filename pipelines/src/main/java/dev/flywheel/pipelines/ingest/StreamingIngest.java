@@ -64,6 +64,7 @@ public final class StreamingIngest {
   /** The ledger's name of this job. */
   public static final String JOB = "ingest";
   private static final String QUERY_ID_FILE = "flywheel-query-id";
+  private static final String STATE_STORE_PROVIDER = "spark.sql.streaming.stateStore.providerClass";
   private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
   private static final String CHANGELOG_CHECKPOINTING =
       "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled";
@@ -158,27 +159,27 @@ public final class StreamingIngest {
     });
   }
 
-  private static StreamingQuery start(SparkSession spark, Config config, BatchSink sink) {
-    if (!spark.conf().contains("spark.sql.streaming.stateStore.providerClass")) {
-      // Deduplication state outgrows the heap with the default provider; RocksDB keeps it on disk.
-      spark.conf().set("spark.sql.streaming.stateStore.providerClass", ROCKSDB);
+  /** The ingest's own setting of {@code key}, unless the user's {@code --conf} set it already. */
+  private static void setUnlessSet(SparkSession spark, String key, String value) {
+    if (!spark.conf().contains(key)) {
+      spark.conf().set(key, value);
     }
-    if (spark.conf().get("spark.sql.streaming.stateStore.providerClass").equals(ROCKSDB)
-        && !spark.conf().contains(CHANGELOG_CHECKPOINTING)) {
+  }
+
+  private static StreamingQuery start(SparkSession spark, Config config, BatchSink sink) {
+    // Deduplication state outgrows the heap with the default provider; RocksDB keeps it on disk.
+    setUnlessSet(spark, STATE_STORE_PROVIDER, ROCKSDB);
+    if (spark.conf().get(STATE_STORE_PROVIDER).equals(ROCKSDB)) {
       // Each batch then checkpoints the keys it changed instead of a snapshot of the whole state
       // (compatible both ways with existing checkpoints).
-      spark.conf().set(CHANGELOG_CHECKPOINTING, "true");
+      setUnlessSet(spark, CHANGELOG_CHECKPOINTING, "true");
     }
-    if (!spark.conf().contains(CACHE_COMPRESSION)) {
-      // Each micro-batch is cached for the few passes of its own batch and then dropped: choosing
-      // and applying a compression per cached column costs more than the memory it saves.
-      spark.conf().set(CACHE_COMPRESSION, "false");
-    }
-    if (!spark.conf().contains(CONCURRENT_WRITERS)) {
-      // A batch's events fall on one or two event dates: one open file per date instead of sorting
-      // the whole batch by bronze's partition column first (past this many dates Spark sorts again).
-      spark.conf().set(CONCURRENT_WRITERS, "4");
-    }
+    // Each micro-batch is cached for the few passes of its own batch and then dropped: choosing
+    // and applying a compression per cached column costs more than the memory it saves.
+    setUnlessSet(spark, CACHE_COMPRESSION, "false");
+    // A batch's events fall on one or two event dates: one open file per date instead of sorting
+    // the whole batch by bronze's partition column first (past this many dates Spark sorts again).
+    setUnlessSet(spark, CONCURRENT_WRITERS, "4");
     var reader = spark.readStream().format("kafka")
         .option("kafka.bootstrap.servers", config.bootstrapServers())
         .option("subscribe", config.topic())
