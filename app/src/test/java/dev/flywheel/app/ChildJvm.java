@@ -1,5 +1,6 @@
 package dev.flywheel.app;
 
+import dev.flywheel.lakehouse.SharedSpark;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ final class ChildJvm {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
+    command.add("-XX:+UseParallelGC"); // bin/flywheel's collector, and for its reason (README, "The command line")
     command.addAll(List.of(System.getProperty("flywheel.jvm.flags").split(" ")));
     command.add("-Dflywheel.kafka.lib=" + System.getProperty("flywheel.kafka.lib"));
     command.addAll(List.of("-cp", classpath));
@@ -33,10 +35,18 @@ final class ChildJvm {
     return command;
   }
 
+  /** {@code --conf key=value} pairs of the Spark settings the tests run under ({@link SharedSpark}). */
+  static List<String> testSparkConfs() {
+    List<String> confs = new ArrayList<>(List.of("--conf", "spark.master=local[2]",
+        "--conf", "spark.sql.shuffle.partitions=2"));
+    SharedSpark.INTERPRETED_EXPRESSIONS.forEach((key, value) -> confs.addAll(List.of("--conf", key + "=" + value)));
+    return confs;
+  }
+
   /** Starts the CLI of the application jar on {@code home}, its output going to {@code log}. */
   static Process startCli(Path home, Path log, String... args) throws IOException {
-    List<String> mainAndArgs = new ArrayList<>(List.of("dev.flywheel.app.Flywheel", "--home", home.toString(),
-        "--conf", "spark.master=local[2]", "--conf", "spark.sql.shuffle.partitions=2"));
+    List<String> mainAndArgs = new ArrayList<>(List.of("dev.flywheel.app.Flywheel", "--home", home.toString()));
+    mainAndArgs.addAll(testSparkConfs());
     mainAndArgs.addAll(List.of(args));
     String classpath = System.getProperty("flywheel.app.jar") + File.pathSeparator + clusterClasspath();
     Files.createDirectories(log.getParent());

@@ -33,9 +33,9 @@ class SparkSubmitIT {
 
   private static Outcome sparkSubmit(Path home, String... cliArgs) throws IOException, InterruptedException {
     List<String> submit = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit",
-        "--master", "local[2]", "--class", "dev.flywheel.app.Flywheel",
-        "--conf", "spark.sql.shuffle.partitions=2",
-        System.getProperty("flywheel.app.jar"), "--home", home.toString()));
+        "--class", "dev.flywheel.app.Flywheel"));
+    submit.addAll(ChildJvm.testSparkConfs());
+    submit.addAll(List.of(System.getProperty("flywheel.app.jar"), "--home", home.toString()));
     submit.addAll(List.of(cliArgs));
     List<String> command = ChildJvm.command(ChildJvm.clusterClasspath(), submit);
     Path log = Files.createTempFile("spark-submit", ".log");
