@@ -169,6 +169,10 @@ final class BenchFeaturesCommand implements Runnable {
         incremental.seconds(), 100 * incrementalShare));
     out.println(String.format(Locale.ROOT, "landing (not in the figures): %.1f s, online export %.1f s", landed.seconds(),
         fullExport.seconds()));
+    if (incremental.value().examples() == 0) {
+      out.println("warning: the incremental run built no training example (the gold frontier did not move), so its"
+          + " time measures no gold work");
+    }
     if (duck != null) {
       out.println(String.format(Locale.ROOT, "DuckDB %s, same aggregations: %.1f s, %d training examples;"
               + " Flywheel takes %.2fx DuckDB's time (target <= 3x); slowest DuckDB steps: %s", DuckDbFeatures.VERSION,
@@ -179,12 +183,14 @@ final class BenchFeaturesCommand implements Runnable {
 
   /**
    * Writes the first {@code base} simulated events to {@code input/base.jsonl} and the next {@code increment}
-   * (the same users and items, later in time) to {@code input/increment.jsonl}, unless both exist; returns the
-   * seconds it took (0 when reused).
+   * to {@code input/increment.jsonl}, unless both exist; returns the seconds it took (0 when reused). The
+   * simulator emits in event-time order, so the increment is what happened after the base (the same users and
+   * items), late ratings of the base's requests included: it moves the gold frontier at every size.
    */
   private static double simulate(SimulationConfig simulation, Path input, long base, long increment,
       PrintWriter out) {
-    Path done = input.resolve("COMPLETE");
+    // COMPLETE-v2: inputs split before the simulator emitted in time order are not reused.
+    Path done = input.resolve("COMPLETE-v2");
     if (Files.exists(done)) {
       out.println("reusing the simulated events in " + input);
       return 0;

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32;
@@ -214,7 +215,7 @@ public final class TrafficSimulator {
 
   /**
    * Runs the simulation: asks {@code ranker} for every request's order and writes every record to
-   * {@code sink} (which the caller closes).
+   * {@code sink} (which the caller closes) in the order of the records' event times, as they would arrive.
    *
    * @throws SimulationException if the ranker fails
    */
@@ -228,6 +229,8 @@ public final class TrafficSimulator {
     Instant first = null;
     Instant last = config.start();
     List<SimulatedEvent> events = new ArrayList<>();
+    PriorityQueue<Pending> pending = new PriorityQueue<>();
+    long sequence = 0;
     for (long r = 0; r < config.requests(); r++) {
       time = nextArrival(time);
       first = first == null ? time.truncatedTo(ChronoUnit.MILLIS) : first;
@@ -236,15 +239,38 @@ public final class TrafficSimulator {
       for (SimulatedEvent event : events) {
         counts.merge(event.eventType(), 1L, Long::sum);
         last = event.eventTime().isAfter(last) ? event.eventTime() : last;
-        sink.accept(event.userId(), event.toJson());
+        pending.add(new Pending(event.eventTime(), sequence++, event.userId(), event.toJson()));
         if (config.badFraction() > 0 && bad.nextDouble() < config.badFraction()) {
           badCount++;
-          sink.accept(event.userId(), invalid(event));
+          pending.add(new Pending(event.eventTime(), sequence++, event.userId(), invalid(event)));
         }
       }
+      emitUntil(time, pending, sink);
     }
+    emitUntil(Instant.MAX, pending, sink);
     return new Summary(config.requests(), counts, badCount, first, last,
         Duration.ofNanos(System.nanoTime() - began), expected);
+  }
+
+  /**
+   * A record held back until the simulated clock reaches its time: feedback comes seconds to a day
+   * after its request, and a stream (Kafka, or a file split by position) must see the world as it
+   * happened, not a rating before the requests of the hours in between. Ties keep the order of creation.
+   */
+  private record Pending(Instant time, long sequence, String key, String json) implements Comparable<Pending> {
+    @Override
+    public int compareTo(Pending other) {
+      int byTime = time.compareTo(other.time);
+      return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
+    }
+  }
+
+  /** Writes, in time order, every held record not later than {@code clock}. */
+  private static void emitUntil(Instant clock, PriorityQueue<Pending> pending, EventSink sink) {
+    while (!pending.isEmpty() && !pending.peek().time().isAfter(clock)) {
+      Pending next = pending.poll();
+      sink.accept(next.key(), next.json());
+    }
   }
 
   private void request(long number, Instant time, Ranker ranker, List<SimulatedEvent> out) {

@@ -258,6 +258,21 @@ class TrafficSimulatorTest {
   }
 
   @Test
+  void recordsArriveInTheOrderOfTheirEventTimesLateRatingsIncluded() {
+    Instant previous = Instant.MIN;
+    long lateFeedback = 0;
+    Map<String, Instant> requestTimes = new HashMap<>();
+    for (JsonNode event : large) {
+      Instant time = Instant.parse(event.get("event_time").asText());
+      assertFalse(time.isBefore(previous), "out of time order: " + event + " after " + previous);
+      previous = time;
+      Instant requested = requestTimes.computeIfAbsent(event.get("request_id").asText(), id -> time);
+      lateFeedback += Duration.between(requested, time).toHours() >= 1 ? 1 : 0;
+    }
+    assertTrue(lateFeedback > 0, "some feedback comes hours after its request, and waits for its time");
+  }
+
+  @Test
   void everyRecordIsValidPerTheContract() {
     Map<String, JsonNode> impressions = new HashMap<>();
     Set<String> ids = new HashSet<>();
