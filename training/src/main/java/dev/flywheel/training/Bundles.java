@@ -114,11 +114,15 @@ final class Bundles {
    * folders, XGBoost from the bundle.
    */
   static Learners learners(String artifactLocation) {
-    String fm = Trainer.sparkPath(artifactLocation, Trainer.FM);
     BaseLearners base = new BaseLearners(LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.LR)),
-        booster(of(artifactLocation)), Files.isDirectory(Path.of(fm)) ? Optional.of(PipelineModel.load(fm))
-            : Optional.empty());
+        booster(of(artifactLocation)), fm(artifactLocation));
     return new Learners(base, LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.STACK)));
+  }
+
+  /** A version's FM pipeline; empty for versions trained before FM. */
+  static Optional<PipelineModel> fm(String artifactLocation) {
+    String fm = Trainer.sparkPath(artifactLocation, Trainer.FM);
+    return Files.isDirectory(Path.of(fm)) ? Optional.of(PipelineModel.load(fm)) : Optional.empty();
   }
 
   private static Path requireManifest(Path bundle) {

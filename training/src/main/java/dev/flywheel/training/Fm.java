@@ -10,9 +10,13 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.flywheel.lakehouse.LakehouseException;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -27,6 +31,7 @@ import org.apache.spark.ml.feature.VectorSizeHint;
 import org.apache.spark.ml.functions;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
@@ -48,7 +53,8 @@ import org.apache.spark.sql.expressions.Window;
  *       frequent bucket has no one-hot;
  *   <li>the dense features, then the user one-hot, then the item one-hot, assembled in that order.
  * </ol>
- * MLlib's FM has no warm start (no initial model), so it trains from scratch in every run.
+ * MLlib's FM has no initial model; {@link #fit(Dataset, Settings, Optional)} gives it one
+ * ({@link Continued}), so an incremental run continues the champion's weights for fewer steps.
  */
 final class Fm {
   /** Output columns of the pipeline: probability vector and the stage's other outputs. */
@@ -75,8 +81,12 @@ final class Fm {
     }
   }
 
-  /** Why the card records no warm start for fm. */
-  static final String NO_WARM_START = "MLlib's FMClassifier has no initial model: fm trains from scratch every run";
+  /** What a warm start of fm keeps and what it does not, for the model card. */
+  static final String WARM_START_NOTE = "continues the champion's intercept, feature weights and the weights of every"
+      + " id bucket it knew, for warm_start_max_iter AdamW steps (AdamW's moments start anew); an id bucket new to the"
+      + " run starts as in a cold fit; cold with --full, or when the champion's factor size or features differ";
+  /** MLlib's default standard deviation of the initial factors, for the id buckets a warm start has not seen. */
+  private static final double INIT_STD = 0.01;
 
   /**
    * The learner's hyperparameters (solver AdamW, full batch: deterministic, so a version reproduces).
@@ -84,24 +94,33 @@ final class Fm {
    * @param factorSize latent factors per input
    * @param stepSize AdamW's learning rate
    * @param regParam AdamW's weight decay per step (MLlib subtracts regParam * w each step, so below 1)
-   * @param maxIter gradient steps
+   * @param maxIter gradient steps of a cold fit
+   * @param warmStartMaxIter gradient steps of a fit that continues a champion's weights
    * @param minIdCount training examples an id bucket needs to get its own weights
    */
-  record Settings(int factorSize, double stepSize, double regParam, int maxIter, long minIdCount) {
+  record Settings(int factorSize, double stepSize, double regParam, int maxIter, int warmStartMaxIter,
+      long minIdCount) {
     /** Sized for a couple of cores and about 1e5 examples. */
-    static final Settings DEFAULT = new Settings(8, 0.05, 0.001, 100, 20);
+    static final Settings DEFAULT = new Settings(8, 0.05, 0.001, 100, 30, 20);
 
     Settings {
-      if (factorSize < 1 || !(stepSize > 0) || !(regParam >= 0 && regParam < 1) || maxIter < 1 || minIdCount < 1) {
+      if (factorSize < 1 || !(stepSize > 0) || !(regParam >= 0 && regParam < 1) || maxIter < 1
+          || warmStartMaxIter < 0 || minIdCount < 1) {
         throw new IllegalArgumentException("fm settings out of range: " + factorSize + " factors, step " + stepSize
-            + ", reg " + regParam + ", " + maxIter + " iterations, min id count " + minIdCount);
+            + ", reg " + regParam + ", " + maxIter + " iterations (" + warmStartMaxIter + " warm-started), min id"
+            + " count " + minIdCount);
       }
+    }
+
+    /** The same settings with {@code iterations} gradient steps for a warm start. */
+    Settings withWarmStartMaxIter(int iterations) {
+      return new Settings(factorSize, stepSize, regParam, maxIter, iterations, minIdCount);
     }
 
     /** The settings as the model card shows them. */
     Map<String, Object> asCard() {
       return Map.of("solver", "adamW", "factor_size", factorSize, "step_size", stepSize, "reg_param", regParam,
-          "max_iter", maxIter, "min_id_count", minIdCount, "seed", SEED);
+          "max_iter", maxIter, "warm_start_max_iter", warmStartMaxIter, "min_id_count", minIdCount, "seed", SEED);
     }
   }
 
@@ -109,18 +128,29 @@ final class Fm {
 
   private Fm() {}
 
-  /** Fits the pipeline on labelled rows with the dense {@code features} vector and the bucket columns. */
+  /** Fits the pipeline cold on labelled rows with the dense {@code features} vector and the bucket columns. */
   static PipelineModel fit(Dataset<Row> train, Settings settings) {
+    return fit(train, settings, Optional.empty());
+  }
+
+  /**
+   * Fits the pipeline on labelled rows with the dense {@code features} vector and the bucket columns,
+   * continuing {@code champion}'s weights when given (see {@link #canContinue}): the id indexes are
+   * fitted anew on {@code train}, and every id bucket the champion knew keeps its weights as the start.
+   */
+  static PipelineModel fit(Dataset<Row> train, Settings settings, Optional<PipelineModel> champion) {
     // The dense vector comes from array_to_vector, which carries no size: declare it, so the assembler
     // does not look at a first row (and fail on an empty slice).
     List<PipelineStage> stages = new ArrayList<>(List.of(
         new VectorSizeHint().setInputCol("features").setSize(Trainer.featureColumns().size())));
     List<String> inputs = new ArrayList<>(List.of("features"));
+    Map<Id, String[]> labels = new EnumMap<>(Id.class);
     for (Id id : Id.values()) {
       Dataset<Row> frequent = train.withColumn(id.bucket, when(count(lit(1)).over(Window.partitionBy(id.bucket))
           .geq(settings.minIdCount()), col(id.bucket)));
       StringIndexerModel index = new StringIndexer().setInputCol(id.bucket).setOutputCol(id.index)
           .setHandleInvalid("keep").setStringOrderType("alphabetAsc").fit(frequent);
+      labels.put(id, index.labelsArray()[0]);
       if (index.labelsArray()[0].length > 0) {
         stages.add(index);
         stages.add(new OneHotEncoder().setInputCol(id.index).setOutputCol(id.oneHot).setDropLast(true));
@@ -128,11 +158,124 @@ final class Fm {
       }
     }
     stages.add(new VectorAssembler().setInputCols(inputs.toArray(String[]::new)).setOutputCol(FEATURES));
-    stages.add(new FMClassifier().setFeaturesCol(FEATURES).setLabelCol("label")
+    FMClassifier classifier = champion.isPresent()
+        ? new Continued(initialCoefficients(champion.get(), labels, settings.factorSize()))
+            .setMaxIter(settings.warmStartMaxIter())
+        : new FMClassifier().setMaxIter(settings.maxIter());
+    stages.add(classifier.setFeaturesCol(FEATURES).setLabelCol("label")
         .setFactorSize(settings.factorSize()).setSolver("adamW").setStepSize(settings.stepSize())
-        .setRegParam(settings.regParam()).setMaxIter(settings.maxIter()).setMiniBatchFraction(1.0).setSeed(SEED)
+        .setRegParam(settings.regParam()).setInitStd(INIT_STD).setMiniBatchFraction(1.0).setSeed(SEED)
         .setProbabilityCol(PROBABILITY).setRawPredictionCol(RAW).setPredictionCol(PREDICTION));
     return new Pipeline().setStages(stages.toArray(PipelineStage[]::new)).fit(train);
+  }
+
+  /**
+   * Whether a fit with {@code settings} can continue {@code champion}: the same factor size and the same
+   * dense features (a version of other code may have had other features).
+   */
+  static boolean canContinue(PipelineModel champion, Settings settings) {
+    FMClassificationModel previous = classifier(champion);
+    int ids = 0;
+    for (Id id : Id.values()) {
+      ids += labels(champion, id).length;
+    }
+    return previous.factors().numCols() == settings.factorSize()
+        && previous.numFeatures() - ids == Trainer.featureColumns().size();
+  }
+
+  /**
+   * MLlib's {@code FMClassifier} starting from given coefficients instead of random ones. It overrides
+   * {@code initCoefficients}, a method of MLlib's package-private {@code FactorizationMachines} trait
+   * (public in bytecode, not a supported API): the one place that relies on it, so an MLlib upgrade that
+   * changes it breaks only here, and {@code FmTest} shows it.
+   */
+  private static final class Continued extends FMClassifier {
+    private final org.apache.spark.mllib.linalg.Vector initial;
+
+    Continued(Vector initial) {
+      this.initial = org.apache.spark.mllib.linalg.Vectors.fromML(initial);
+    }
+
+    @Override
+    public org.apache.spark.mllib.linalg.Vector initCoefficients(int numFeatures) {
+      int expected = numFeatures * (getFactorSize() + 1) + 1;
+      if (initial.size() != expected) {
+        throw new IllegalStateException("fm warm start: " + initial.size() + " initial coefficients for "
+            + numFeatures + " inputs, expected " + expected);
+      }
+      return initial;
+    }
+  }
+
+  /**
+   * The coefficients a warm-started fit begins from, in MLlib's layout for this run's inputs (the dense
+   * features, then the id buckets of {@code labels}): the champion's intercept, feature weights and the
+   * weights of each id bucket it knew; a bucket new to the run has no linear weight and small random
+   * factors, as in a cold fit.
+   */
+  private static Vector initialCoefficients(PipelineModel champion, Map<Id, String[]> labels, int factorSize) {
+    FMClassificationModel previous = classifier(champion);
+    Map<Id, Map<String, Integer>> previousRows = new EnumMap<>(Id.class);
+    int offset = Trainer.featureColumns().size();
+    for (Id id : Id.values()) {
+      Map<String, Integer> rows = new HashMap<>();
+      for (String label : labels(champion, id)) {
+        rows.put(label, offset++);
+      }
+      previousRows.put(id, rows);
+    }
+    int dense = Trainer.featureColumns().size();
+    int inputs = dense + labels.values().stream().mapToInt(bucket -> bucket.length).sum();
+    double[] linear = new double[inputs];
+    double[] factors = new double[inputs * factorSize];
+    Random random = new Random(SEED);
+    int row = 0;
+    for (; row < dense; row++) {
+      copyRow(previous, row, row, linear, factors);
+    }
+    for (Id id : Id.values()) {
+      for (String label : labels.get(id)) {
+        Integer known = previousRows.get(id).get(label);
+        if (known != null) {
+          copyRow(previous, known, row, linear, factors);
+        } else {
+          for (int f = 0; f < factorSize; f++) {
+            factors[row * factorSize + f] = random.nextGaussian() * INIT_STD;
+          }
+        }
+        row++;
+      }
+    }
+    // MLlib's layout (FactorizationMachines.splitCoefficients): the factors row by row, the linear
+    // weights, the intercept.
+    double[] coefficients = new double[factors.length + inputs + 1];
+    System.arraycopy(factors, 0, coefficients, 0, factors.length);
+    System.arraycopy(linear, 0, coefficients, factors.length, inputs);
+    coefficients[coefficients.length - 1] = previous.intercept();
+    return Vectors.dense(coefficients);
+  }
+
+  /** Copies input {@code from}'s linear weight and factors of {@code previous} to input {@code to}. */
+  private static void copyRow(FMClassificationModel previous, int from, int to, double[] linear, double[] factors) {
+    int factorSize = previous.factors().numCols();
+    linear[to] = previous.linear().apply(from);
+    for (int f = 0; f < factorSize; f++) {
+      factors[to * factorSize + f] = previous.factors().apply(from, f);
+    }
+  }
+
+  private static FMClassificationModel classifier(PipelineModel pipeline) {
+    return (FMClassificationModel) pipeline.stages()[pipeline.stages().length - 1];
+  }
+
+  /** The id buckets of kind {@code id} that have their own weights in {@code pipeline}, in input order. */
+  private static String[] labels(PipelineModel pipeline, Id id) {
+    for (Transformer stage : pipeline.stages()) {
+      if (stage instanceof StringIndexerModel index && index.getInputCol().equals(id.bucket)) {
+        return index.labelsArray()[0];
+      }
+    }
+    return new String[0];
   }
 
   /** Adds {@code p_fm} to vectorized rows, without the pipeline's intermediate columns. */
@@ -165,7 +308,7 @@ final class Fm {
    * each user and item bucket that has its own (any other bucket has no id term).
    */
   static Map<String, Object> asBundle(PipelineModel pipeline) {
-    FMClassificationModel fm = (FMClassificationModel) pipeline.stages()[pipeline.stages().length - 1];
+    FMClassificationModel fm = classifier(pipeline);
     Vector linear = fm.linear();
     Matrix factors = fm.factors();
     int dense = Trainer.featureColumns().size();
@@ -184,15 +327,11 @@ final class Fm {
       List<Long> buckets = new ArrayList<>();
       List<Double> weights = new ArrayList<>();
       List<double[]> idFactors = new ArrayList<>();
-      for (Transformer stage : pipeline.stages()) {
-        if (stage instanceof StringIndexerModel index && index.getInputCol().equals(id.bucket)) {
-          for (String label : index.labelsArray()[0]) {
-            buckets.add(Long.parseLong(label));
-            weights.add(linear.apply(offset));
-            idFactors.add(row(factors, offset));
-            offset++;
-          }
-        }
+      for (String label : labels(pipeline, id)) {
+        buckets.add(Long.parseLong(label));
+        weights.add(linear.apply(offset));
+        idFactors.add(row(factors, offset));
+        offset++;
       }
       json.put(id.bundleName, Map.of("buckets", buckets, "linear", weights, "factors", idFactors));
     }

@@ -43,9 +43,9 @@ import org.apache.spark.sql.Row;
  * (trained in the driver, see {@link Xgboost}) and a factorization machine that adds the hashed user and
  * item ids ({@link Fm}); the candidate's score is a logistic-regression stack over their logits fitted
  * on the validation slice; LR and XGBoost are then refitted on the train and validation slices together,
- * so the served models know the freshest examples before the holdout. LR and XGBoost continue the
- * champion's models in an incremental run (XGBoost starts cold with --full, so the tree count does not
- * grow without end); FM always starts cold and learns from the train slice only.
+ * so the served models know the freshest examples before the holdout. The three continue the
+ * champion's models in an incremental run (XGBoost and FM start cold with --full, so the tree count
+ * does not grow without end and FM's ids are indexed on all history); FM learns from the train slice only.
  * The champion's models and normalization are the ones it was trained with, so a new stats version
  * shifts the warm-started models' inputs slightly; the new rounds and iterations correct for it.
  */
@@ -172,8 +172,10 @@ public final class Trainer {
     warmStart.put(XGBOOST, boostedFrom.isPresent());
     Booster booster = Xgboost.fit(train, config, championBooster(boostedFrom));
     phases.end(XGBOOST);
-    warmStart.put(FM, false);
-    Optional<PipelineModel> fm = Optional.of(Fm.fit(train, Fm.Settings.DEFAULT));
+    Optional<PipelineModel> continuedFm = boostedFrom.flatMap(c -> Bundles.fm(c.artifactLocation()))
+        .filter(model -> Fm.canContinue(model, Fm.Settings.DEFAULT));
+    warmStart.put(FM, continuedFm.isPresent());
+    Optional<PipelineModel> fm = Optional.of(Fm.fit(train, Fm.Settings.DEFAULT, continuedFm));
     phases.end(FM);
     BaseLearners fitted = new BaseLearners(lrModel, booster, fm);
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
@@ -183,8 +185,8 @@ public final class Trainer {
     Learners learners = new Learners(fitted, stack);
     // The stack's weights come from predictions on the validation slice; the models that serve then
     // learn from that slice too, the freshest examples before the holdout. LR continues its own fit,
-    // XGBoost repeats its fit on the longer window; FM keeps its fit on the train slice, as MLlib's FM
-    // cannot continue one and a second cold fit would double the run's largest phase.
+    // XGBoost repeats its fit on the longer window; FM keeps its fit on the train slice: its steps are
+    // the run's largest phase, and the stack weighs it least.
     if (config.refit()) {
       warmStart(lr, lrModel);
       LogisticRegressionModel servingLr = lr.fit(seen);
@@ -246,7 +248,7 @@ public final class Trainer {
     card.put("params", new TreeMap<>(v.params()));
     card.put("metrics", new TreeMap<>(v.metrics()));
     card.put("warm_start", new TreeMap<>(v.warmStart()));
-    card.put("warm_start_notes", Map.of(FM, Fm.NO_WARM_START));
+    card.put("warm_start_notes", Map.of(FM, Fm.WARM_START_NOTE));
     card.put("fm_settings", Fm.Settings.DEFAULT.asCard());
     card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
     card.put("artifact_location", v.artifactLocation());

@@ -127,7 +127,7 @@ class TrainerTest {
     assertEquals(ModelStatus.REJECTED, v2.status(), v2.gateReason());
     assertEquals(1L, v2.parentVersion());
     assertEquals(1L, registry.champion().orElseThrow().version());
-    assertTrue(v2.warmStart().get("lr") && v2.warmStart().get("xgboost") && !v2.warmStart().get("fm"),
+    assertTrue(v2.warmStart().get("lr") && v2.warmStart().get("xgboost") && v2.warmStart().get("fm"),
         v2.warmStart().toString());
     assertEquals("1", v2.params().get("stats_version"));
     assertEquals(1L, v2.inputVersions().get("gold.feature_stats"));
