@@ -68,8 +68,9 @@ final class BenchTrainCommand implements Runnable {
       description = "With --simulator: ranking requests, about 12 events each (default: ${DEFAULT-VALUE}).")
   long requests;
 
-  @Option(names = "--days", defaultValue = "8",
-      description = "With --simulator: days of traffic; the drift starts the second-to-last (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--days", defaultValue = "12",
+      description = "With --simulator: days of traffic; the drift starts the second-to-last (default: ${DEFAULT-VALUE}:"
+          + " an incremental window of a day and its replay against a full history of eleven).")
   int days;
 
   @Option(names = "--seed", defaultValue = "7", description = "With --simulator: the seed (default: ${DEFAULT-VALUE}).")

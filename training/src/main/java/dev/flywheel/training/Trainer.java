@@ -57,6 +57,13 @@ public final class Trainer {
   static final String STACK = "stack";
   /** The phase that refits LR and XGBoost on the train and validation slices, under the stack's weights. */
   private static final String REFIT = "refit_on_validation";
+  /**
+   * LR's iterations from zero, and from a model to continue (the champion's, or its own fit in the refit):
+   * each OWL-QN iteration is a Spark job or more whatever the window's size (the two fits of a cold run on
+   * the simulator bench's days took 340 of them), and a fit that starts near its optimum needs fewer.
+   */
+  private static final int LR_MAX_ITER = 100;
+  private static final int LR_CONTINUED_MAX_ITER = 30;
 
   private Trainer() {}
 
@@ -160,7 +167,7 @@ public final class Trainer {
     phases.end("select_and_split");
 
     Map<String, Boolean> warmStart = new LinkedHashMap<>();
-    LogisticRegression lr = new LogisticRegression().setElasticNetParam(0.5).setRegParam(0.001).setMaxIter(100)
+    LogisticRegression lr = new LogisticRegression().setElasticNetParam(0.5).setRegParam(0.001).setMaxIter(LR_MAX_ITER)
         .setProbabilityCol("lr_probability").setRawPredictionCol("lr_raw").setPredictionCol("lr_prediction");
     Optional<LogisticRegressionModel> championLr = champion.map(c -> LogisticRegressionModel.load(
         sparkPath(c.artifactLocation(), LR)));
@@ -250,6 +257,7 @@ public final class Trainer {
     card.put("warm_start", new TreeMap<>(v.warmStart()));
     card.put("warm_start_notes", Map.of(FM, Fm.WARM_START_NOTE));
     card.put("fm_settings", Fm.Settings.DEFAULT.asCard());
+    card.put("lr_settings", Map.of("max_iter", LR_MAX_ITER, "continued_max_iter", LR_CONTINUED_MAX_ITER));
     card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
     card.put("artifact_location", v.artifactLocation());
     // Up to the bundle export; the bundle write, the registry and the ledger come after.
@@ -301,6 +309,7 @@ public final class Trainer {
    */
   static void warmStart(LogisticRegression lr, LogisticRegressionModel initial) {
     lr.setInitialModel(initial);
+    lr.setMaxIter(LR_CONTINUED_MAX_ITER);
   }
 
   /** A fresh copy of {@code champion}'s booster to continue: boosting changes its initial booster in place. */
