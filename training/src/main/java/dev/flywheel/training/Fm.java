@@ -215,8 +215,9 @@ final class Fm {
    */
   private static Vector initialCoefficients(PipelineModel champion, Map<Id, String[]> labels, int factorSize) {
     FMClassificationModel previous = classifier(champion);
+    int dense = Trainer.featureColumns().size();
     Map<Id, Map<String, Integer>> previousRows = new EnumMap<>(Id.class);
-    int offset = Trainer.featureColumns().size();
+    int offset = dense;
     for (Id id : Id.values()) {
       Map<String, Integer> rows = new HashMap<>();
       for (String label : labels(champion, id)) {
@@ -224,7 +225,6 @@ final class Fm {
       }
       previousRows.put(id, rows);
     }
-    int dense = Trainer.featureColumns().size();
     int inputs = dense + labels.values().stream().mapToInt(bucket -> bucket.length).sum();
     double[] linear = new double[inputs];
     double[] factors = new double[inputs * factorSize];

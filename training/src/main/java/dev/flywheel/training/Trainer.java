@@ -304,8 +304,9 @@ public final class Trainer {
   }
 
   /**
-   * The one place that calls MLlib's {@code setInitialModel}: Scala-private but public in bytecode,
-   * not a supported API, so an MLlib upgrade that changes it breaks only here.
+   * Makes {@code lr} continue {@code initial}, in {@link #LR_CONTINUED_MAX_ITER} iterations. The one place
+   * that calls MLlib's {@code setInitialModel}: Scala-private but public in bytecode, not a supported API,
+   * so an MLlib upgrade that changes it breaks only here.
    */
   static void warmStart(LogisticRegression lr, LogisticRegressionModel initial) {
     lr.setInitialModel(initial);
