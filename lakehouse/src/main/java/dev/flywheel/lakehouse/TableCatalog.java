@@ -13,8 +13,12 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.parser.ParseException;
+import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
 
 /**
  * Creates, migrates and inspects the Delta tables of the catalog, and reads what changed in them.
@@ -119,7 +123,9 @@ public final class TableCatalog {
    */
   public static long latestVersion(SparkSession spark, String table) {
     requireTable(spark, table);
-    return DeltaTable.forName(spark, table).history(1).head().getLong(0);
+    // The log's newest version from a listing of its directory: reading the history instead plans and runs
+    // a query, a cost the ingest paid in every micro-batch.
+    return DeltaLog.forTable(spark, identifier(spark, table)).update(false, Option.empty(), Option.empty()).version();
   }
 
   /**
@@ -180,6 +186,14 @@ public final class TableCatalog {
         .add("_commit_version", "long")
         .add("_commit_timestamp", "timestamp");
     return spark.createDataFrame(List.of(), withChanges);
+  }
+
+  private static TableIdentifier identifier(SparkSession spark, String table) {
+    try {
+      return spark.sessionState().sqlParser().parseTableIdentifier(table);
+    } catch (ParseException e) {
+      throw new IllegalArgumentException("Not a table name: " + table, e);
+    }
   }
 
   private static void requireTable(SparkSession spark, String table) {

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,7 @@ public final class StreamingIngest {
       "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled";
   private static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
+  private static final String CONSTRAINT_PROPAGATION = "spark.sql.constraintPropagation.enabled";
 
   private StreamingIngest() {}
 
@@ -152,34 +154,63 @@ public final class StreamingIngest {
     return RunLedger.onDelta(spark).execute(JOB, ReadMode.FULL, List.of(), params, run -> {
       BatchSink sink = new BatchSink(queryId(spark, config.checkpoint()));
       StreamingQuery query = start(spark, config, sink);
-      awaitStopAtBatchBoundary(query, stop);
+      RuntimeException failure = null;
+      try {
+        awaitStopAtBatchBoundary(query, stop);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      sink.awaitMetrics(failure);
       run.recordOutput(Tables.FEEDBACK_EVENTS.qualifiedName());
       run.recordOutput(Tables.FEEDBACK_QUARANTINE.qualifiedName());
       return new RowCounts(sink.records.get(), sink.valid.get() + sink.quarantined.get());
     });
   }
 
-  /** The ingest's own setting of {@code key}, unless the user's {@code --conf} set it already. */
-  private static void setUnlessSet(SparkSession spark, String key, String value) {
-    if (!spark.conf().contains(key)) {
-      spark.conf().set(key, value);
-    }
-  }
-
-  private static StreamingQuery start(SparkSession spark, Config config, BatchSink sink) {
+  /**
+   * The ingest's own Spark settings, each only where the user's {@code --conf} has not set it. They apply to
+   * the stream's session alone: Spark clones the session when a query starts, so {@link #start} sets them
+   * for that moment and restores the caller's session, and a later job in the same JVM (the demo's features
+   * run) keeps its own settings.
+   */
+  private static Map<String, String> streamSettings(SparkSession spark) {
+    Map<String, String> settings = new LinkedHashMap<>();
     // Deduplication state outgrows the heap with the default provider; RocksDB keeps it on disk.
-    setUnlessSet(spark, STATE_STORE_PROVIDER, ROCKSDB);
-    if (spark.conf().get(STATE_STORE_PROVIDER).equals(ROCKSDB)) {
+    settings.put(STATE_STORE_PROVIDER, ROCKSDB);
+    if (spark.conf().get(STATE_STORE_PROVIDER, ROCKSDB).equals(ROCKSDB)) {
       // Each batch then checkpoints the keys it changed instead of a snapshot of the whole state
       // (compatible both ways with existing checkpoints).
-      setUnlessSet(spark, CHANGELOG_CHECKPOINTING, "true");
+      settings.put(CHANGELOG_CHECKPOINTING, "true");
     }
     // Each micro-batch is cached for the few passes of its own batch and then dropped: choosing
     // and applying a compression per cached column costs more than the memory it saves.
-    setUnlessSet(spark, CACHE_COMPRESSION, "false");
+    settings.put(CACHE_COMPRESSION, "false");
     // A batch's events fall on one or two event dates: one open file per date instead of sorting
     // the whole batch by bronze's partition column first (past this many dates Spark sorts again).
-    setUnlessSet(spark, CONCURRENT_WRITERS, "4");
+    settings.put(CONCURRENT_WRITERS, "4");
+    // The validation is one wide projection of CASE expressions; inferring constraints over it was most of
+    // each micro-batch's planning on the driver (about 1 s a batch, whatever its size), and a Kafka-to-Delta
+    // append has no join or filter for the inferred constraints to improve.
+    settings.put(CONSTRAINT_PROPAGATION, "false");
+    return settings;
+  }
+
+  private static StreamingQuery start(SparkSession spark, Config config, BatchSink sink) {
+    List<String> applied = new ArrayList<>();
+    streamSettings(spark).forEach((key, value) -> {
+      if (!spark.conf().contains(key)) {
+        spark.conf().set(key, value);
+        applied.add(key);
+      }
+    });
+    try {
+      return startQuery(spark, config, sink);
+    } finally {
+      applied.forEach(spark.conf()::unset);
+    }
+  }
+
+  private static StreamingQuery startQuery(SparkSession spark, Config config, BatchSink sink) {
     var reader = spark.readStream().format("kafka")
         .option("kafka.bootstrap.servers", config.bootstrapServers())
         .option("subscribe", config.topic())
@@ -271,12 +302,20 @@ public final class StreamingIngest {
     return queryId(spark, config.checkpoint());
   }
 
-  /** Writes one micro-batch to bronze and records its metrics; replays of a batch write nothing. */
+  /**
+   * Writes one micro-batch to bronze and records its metrics; replays of a batch write nothing.
+   *
+   * <p>A batch's metrics row is appended while the next batch computes, not before it starts: the commit
+   * would otherwise add its fixed cost to every batch's latency. The next batch waits for it before its own
+   * writes (and {@link #awaitMetrics} at the end of a run), so a failed metrics write still fails the ingest.
+   * The one row a crash can lose is that of the last batch before it.
+   */
   static final class BatchSink implements VoidFunction2<Dataset<Row>, Long> {
     private final String queryId;
     final AtomicLong records = new AtomicLong();
     final AtomicLong valid = new AtomicLong();
     final AtomicLong quarantined = new AtomicLong();
+    private volatile FutureTask<Void> pendingMetrics;
 
     BatchSink(String queryId) {
       this.queryId = queryId;
@@ -291,6 +330,7 @@ public final class StreamingIngest {
             sum(when(FeedbackValidation.IS_VALID, 1).otherwise(0)),
             min(unix_millis(col("arrived_at"))),
             percentile_approx(unix_millis(col("arrived_at")), array(lit(0.5), lit(0.01)), lit(1000))).head();
+        awaitMetrics(null);
         long total = stats.getLong(0);
         if (total == 0) {
           return;
@@ -303,8 +343,15 @@ public final class StreamingIngest {
         if (validCount < total) {
           // A replay of the batch has the same records, so it skips or repeats this write alike. The two
           // tables commit independently, so the quarantine's commit overlaps bronze's instead of following it.
-          alongside(bronze, () -> appendOnce(FeedbackValidation.quarantineRecords(persisted),
+          FutureTask<Void> quarantine = startAlongside(() -> appendOnce(FeedbackValidation.quarantineRecords(persisted),
               Tables.FEEDBACK_QUARANTINE.qualifiedName(), batchId));
+          RuntimeException failure = null;
+          try {
+            bronze.run();
+          } catch (RuntimeException e) {
+            failure = e;
+          }
+          awaitAlongside(quarantine, failure);
         } else {
           bronze.run();
         }
@@ -314,8 +361,9 @@ public final class StreamingIngest {
             committedAt - stats.getLong(2),
             new Timestamp(committedAt),
             TableCatalog.latestVersion(spark, Tables.FEEDBACK_EVENTS.qualifiedName()));
-        appendOnce(spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()),
-            Tables.INGEST_BATCHES.qualifiedName(), batchId);
+        pendingMetrics = startAlongside(() -> appendOnce(
+            spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()),
+            Tables.INGEST_BATCHES.qualifiedName(), batchId));
         records.addAndGet(total);
         valid.addAndGet(validCount);
         quarantined.addAndGet(total - validCount);
@@ -325,21 +373,33 @@ public final class StreamingIngest {
     }
 
     /**
-     * Runs {@code main} here and {@code other} at the same time on a thread started for it, which
-     * inherits this batch's Spark job properties; returns when both are done, rethrowing the
-     * first failure.
+     * Waits for the last batch's metrics row; throws {@code failure} (if any) with the failure of that
+     * write added, or the write's own failure.
      */
-    private static void alongside(Runnable main, Runnable other) {
-      FutureTask<Void> task = new FutureTask<>(other, null);
+    void awaitMetrics(RuntimeException failure) {
+      FutureTask<Void> pending = pendingMetrics;
+      pendingMetrics = null;
+      if (pending != null) {
+        awaitAlongside(pending, failure);
+      } else if (failure != null) {
+        throw failure;
+      }
+    }
+
+    /**
+     * Starts {@code work} on a thread of its own, which inherits this batch's Spark job properties (a
+     * thread pool's threads would keep those of the batch that created them).
+     */
+    private static FutureTask<Void> startAlongside(Runnable work) {
+      FutureTask<Void> task = new FutureTask<>(work, null);
       Thread thread = new Thread(task, Thread.currentThread().getName() + "-alongside");
       thread.setDaemon(true);
       thread.start();
-      RuntimeException failure = null;
-      try {
-        main.run();
-      } catch (RuntimeException e) {
-        failure = e;
-      }
+      return task;
+    }
+
+    /** Waits for {@code task}; throws {@code failure} (if any) with the task's own failure added. */
+    private static void awaitAlongside(FutureTask<Void> task, RuntimeException failure) {
       try {
         task.get();
       } catch (InterruptedException e) {

@@ -125,6 +125,7 @@ class BatchLandingTest {
     sink.call(batch, 0L);
     sink.call(StreamingIngestTestRows.validated(spark, List.of(event("e-11", "click", "2026-11-22T10:00:00Z", ""))),
         1L);
+    sink.awaitMetrics(null);
 
     assertEquals(2, count(Tables.FEEDBACK_EVENTS.qualifiedName()));
     assertEquals(1, count(Tables.FEEDBACK_QUARANTINE.qualifiedName()));

@@ -2,6 +2,7 @@ package dev.flywheel.pipelines.ingest;
 
 import static dev.flywheel.pipelines.ingest.BronzeFixture.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.flywheel.lakehouse.RunRecord;
 import dev.flywheel.lakehouse.SharedSpark;
@@ -108,5 +109,7 @@ class StreamingIngestTest {
     assertEquals(records.size() - 2, run.rowsIn());
     assertEquals(spark.table(Tables.INGEST_BATCHES.qualifiedName()).count() > 1, true,
         "maxOffsetsPerTrigger=10 must split the topic into several micro-batches");
+    assertFalse(spark.conf().contains("spark.sql.constraintPropagation.enabled"),
+        "the ingest's own settings apply to its stream's session, not to the caller's");
   }
 }
