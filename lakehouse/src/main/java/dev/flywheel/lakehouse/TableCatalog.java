@@ -188,20 +188,6 @@ public final class TableCatalog {
     return spark.createDataFrame(List.of(), withChanges);
   }
 
-  /**
-   * Rebuilds, ahead of time, the state of {@code table}'s newest Delta version from which an idempotent write
-   * (option {@code txnAppId}) reads the transaction ids it checks. Delta rebuilds it in a Spark job for every
-   * new version, on the next write's path; a writer that commits again and again to the same table (the
-   * ingest, once per micro-batch) calls this while it has other work to wait for, and its next write finds
-   * the state built, unless another writer committed meanwhile.
-   *
-   * @throws TableNotFoundException when the table does not exist
-   */
-  public static void prepareIdempotentWrite(SparkSession spark, String table) {
-    requireTable(spark, table);
-    DeltaLog.forTable(spark, identifier(spark, table)).update(false, Option.empty(), Option.empty()).transactions();
-  }
-
   private static TableIdentifier identifier(SparkSession spark, String table) {
     try {
       return spark.sessionState().sqlParser().parseTableIdentifier(table);

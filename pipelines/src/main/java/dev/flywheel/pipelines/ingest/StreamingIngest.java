@@ -305,11 +305,10 @@ public final class StreamingIngest {
   /**
    * Writes one micro-batch to bronze and records its metrics; replays of a batch write nothing.
    *
-   * <p>The Delta state that the next batch's idempotent writes check is rebuilt, and then the batch's metrics
-   * row appended, while the next batch computes, not before it starts: both would otherwise add their fixed
-   * cost to every batch's latency. The next batch waits for that work once its own writes are done (and
-   * {@link #awaitMetrics} at the end of a run), so a failed metrics write still fails the ingest. The one row
-   * a crash can lose is that of the last batch before it.
+   * <p>A batch's metrics row is appended while the next batch computes, not before it starts: the commit
+   * would otherwise add its fixed cost to every batch's latency. The next batch waits for it before its own
+   * writes (and {@link #awaitMetrics} at the end of a run), so a failed metrics write still fails the ingest.
+   * The one row a crash can lose is that of the last batch before it.
    */
   static final class BatchSink implements VoidFunction2<Dataset<Row>, Long> {
     private final String queryId;
@@ -331,6 +330,7 @@ public final class StreamingIngest {
             sum(when(FeedbackValidation.IS_VALID, 1).otherwise(0)),
             min(unix_millis(col("arrived_at"))),
             percentile_approx(unix_millis(col("arrived_at")), array(lit(0.5), lit(0.01)), lit(1000))).head();
+        awaitMetrics(null);
         long total = stats.getLong(0);
         if (total == 0) {
           return;
@@ -361,16 +361,9 @@ public final class StreamingIngest {
             committedAt - stats.getLong(2),
             new Timestamp(committedAt),
             TableCatalog.latestVersion(spark, Tables.FEEDBACK_EVENTS.qualifiedName()));
-        boolean quarantineWritten = validCount < total;
-        awaitMetrics(null);
-        pendingMetrics = startAlongside(() -> {
-          TableCatalog.prepareIdempotentWrite(spark, Tables.FEEDBACK_EVENTS.qualifiedName());
-          if (quarantineWritten) {
-            TableCatalog.prepareIdempotentWrite(spark, Tables.FEEDBACK_QUARANTINE.qualifiedName());
-          }
-          appendOnce(spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()),
-              Tables.INGEST_BATCHES.qualifiedName(), batchId);
-        });
+        pendingMetrics = startAlongside(() -> appendOnce(
+            spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()),
+            Tables.INGEST_BATCHES.qualifiedName(), batchId));
         records.addAndGet(total);
         valid.addAndGet(validCount);
         quarantined.addAndGet(total - validCount);
