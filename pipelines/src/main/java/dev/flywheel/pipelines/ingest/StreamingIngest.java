@@ -343,15 +343,8 @@ public final class StreamingIngest {
         if (validCount < total) {
           // A replay of the batch has the same records, so it skips or repeats this write alike. The two
           // tables commit independently, so the quarantine's commit overlaps bronze's instead of following it.
-          FutureTask<Void> quarantine = startAlongside(() -> appendOnce(FeedbackValidation.quarantineRecords(persisted),
+          alongside(bronze, () -> appendOnce(FeedbackValidation.quarantineRecords(persisted),
               Tables.FEEDBACK_QUARANTINE.qualifiedName(), batchId));
-          RuntimeException failure = null;
-          try {
-            bronze.run();
-          } catch (RuntimeException e) {
-            failure = e;
-          }
-          awaitAlongside(quarantine, failure);
         } else {
           bronze.run();
         }
@@ -384,6 +377,21 @@ public final class StreamingIngest {
       } else if (failure != null) {
         throw failure;
       }
+    }
+
+    /**
+     * Runs {@code main} here and {@code other} at the same time on a thread started for it; returns
+     * when both are done, rethrowing the first failure.
+     */
+    private static void alongside(Runnable main, Runnable other) {
+      FutureTask<Void> task = startAlongside(other);
+      RuntimeException failure = null;
+      try {
+        main.run();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      awaitAlongside(task, failure);
     }
 
     /**
