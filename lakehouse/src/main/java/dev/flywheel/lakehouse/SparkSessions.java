@@ -61,6 +61,12 @@ public final class SparkSessions {
     SparkConf conf = new SparkConf(true);
     overrides.forEach(conf::set);
     embeddedDefaults(home).forEach(conf::setIfMissing);
+    if (conf.get("spark.master").startsWith("local")) {
+      // Local paths without a readlink and a chmod process per Delta commit. Only in local mode: a cluster's
+      // executors would need the application jar on Hadoop's class path for every file: path.
+      conf.setIfMissing("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName());
+      conf.setIfMissing("spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFileSystem.Fs.class.getName());
+    }
     SparkSession.Builder builder = SparkSession.builder().config(conf);
     if ("hive".equals(conf.get("spark.sql.catalogImplementation"))) {
       builder.enableHiveSupport();
