@@ -23,9 +23,9 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * for every permission it sets. Every Delta commit (the log store's and the checksum's create-and-rename) and
  * every streaming checkpoint file ask for both: about eleven processes per commit, each about 8 ms of CPU on the
  * machine this was measured on (README, "Tests"). These classes answer the same two questions with
- * {@code java.nio}. Everything else, and every symbolic link, stays Hadoop's own code. The embedded default
- * ({@link SparkSessions#embeddedDefaults}) installs them for {@code file:} paths only; a cluster's HDFS or
- * object store is untouched.
+ * {@code java.nio}. Everything else, and every symbolic link, stays Hadoop's own code.
+ * {@link SparkSessions#getOrCreate} installs them for {@code file:} paths in local mode only, unless the caller set
+ * {@code fs.file.impl}; a cluster's HDFS or object store is untouched.
  */
 public final class NioLocalFileSystem extends LocalFileSystem {
   /** {@code fs.file.impl}: the checksummed local {@code FileSystem} over {@link Raw}. */
