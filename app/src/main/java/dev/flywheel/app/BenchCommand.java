@@ -118,6 +118,10 @@ final class BenchCommand implements Runnable {
         description = "How long the continuous ingest is fed at half the measured rate (default: ${DEFAULT-VALUE}).")
     long latencySeconds;
 
+    @Option(names = "--trigger-seconds", defaultValue = "10",
+        description = "Trigger interval of the continuous ingest whose latency is measured (default: ${DEFAULT-VALUE}).")
+    long triggerSeconds;
+
     @Option(names = "--port", defaultValue = "9192", description = "Port of the benchmark's broker (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -130,8 +134,12 @@ final class BenchCommand implements Runnable {
       if (events < 1000) {
         throw new ParameterException(spec.commandLine(), "--events must be at least 1000");
       }
-      if (latencySeconds < 10) {
-        throw new ParameterException(spec.commandLine(), "--latency-seconds must be at least 10 (two 5 s triggers)");
+      if (triggerSeconds < 1) {
+        throw new ParameterException(spec.commandLine(), "--trigger-seconds must be at least 1");
+      }
+      if (latencySeconds < 2 * triggerSeconds) {
+        throw new ParameterException(spec.commandLine(),
+            "--latency-seconds must be at least twice --trigger-seconds (" + 2 * triggerSeconds + ")");
       }
       Flywheel flywheel = parent.flywheel;
       FlywheelHome benchHome = new FlywheelHome(flywheel.home().root().resolve("bench"));
@@ -142,7 +150,7 @@ final class BenchCommand implements Runnable {
       IngestBenchmark.Result result;
       try {
         result = IngestBenchmark.run(spark, benchHome, broker, events, maxOffsetsPerTrigger,
-            Duration.ofSeconds(latencySeconds));
+            Duration.ofSeconds(triggerSeconds), Duration.ofSeconds(latencySeconds));
       } finally {
         broker.stop();
       }

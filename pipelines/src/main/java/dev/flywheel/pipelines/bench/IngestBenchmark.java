@@ -75,10 +75,11 @@ public final class IngestBenchmark {
 
   /**
    * Fills a fresh topic with {@code events} records, times both ingests of it, then measures the
-   * latency of a continuous ingest fed at half the measured rate for {@code latencyPeriod}.
+   * latency of a continuous ingest with {@code latencyTrigger} fed at half the measured rate for
+   * {@code latencyPeriod}.
    */
   public static Result run(SparkSession spark, FlywheelHome home, KafkaBroker broker, long events,
-      long maxOffsetsPerTrigger, Duration latencyPeriod) {
+      long maxOffsetsPerTrigger, Duration latencyTrigger, Duration latencyPeriod) {
     String topic = "bench-" + Instant.now().toEpochMilli();
     broker.ensureTopic(topic, 2);
     long start = System.nanoTime();
@@ -96,7 +97,7 @@ public final class IngestBenchmark {
         "earliest", maxOffsetsPerTrigger, Duration.ZERO, true, Duration.ofHours(24), Map.of(),
         StreamingIngest.Config.defaultCheckpoint(home, topic)));
     double flywheelSeconds = seconds(start);
-    Latency latency = latencyAtRate(spark, home, broker, events / flywheelSeconds / 2, Duration.ofSeconds(5),
+    Latency latency = latencyAtRate(spark, home, broker, events / flywheelSeconds / 2, latencyTrigger,
         latencyPeriod);
     return new Result(events, produceSeconds, bareSeconds, flywheelSeconds, run.rowsOut(), latency);
   }
