@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "features", mixinStandardHelpOptions = true,
     description = "Rows/s of a full features build (silver, gold, training examples) on simulated events, the time"
-        + " of an incremental run after 1 % more events relative to it, and the same aggregations in DuckDB as a"
+        + " of an incremental run after 1 %% more events relative to it, and the same aggregations in DuckDB as a"
         + " ratio; on a scratch catalog $FLYWHEEL_HOME/bench-features (emptied first; the simulated input is kept"
         + " there and reused).")
 final class BenchFeaturesCommand implements Runnable {
@@ -61,7 +61,7 @@ final class BenchFeaturesCommand implements Runnable {
   CommandSpec spec;
 
   @Option(names = "--events", defaultValue = "5000000",
-      description = "Events of the full build (default: ${DEFAULT-VALUE}); 1 % more arrive for the incremental run.")
+      description = "Events of the full build (default: ${DEFAULT-VALUE}); 1 %% more arrive for the incremental run.")
   long events;
 
   @Option(names = "--users", defaultValue = "100000", description = "Simulated users (default: ${DEFAULT-VALUE}).")

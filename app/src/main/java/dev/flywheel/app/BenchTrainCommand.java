@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Offline quality of the learners, time-forward: land MovieLens ratings (or contract events),"
         + " run the features job, train with --full, and report AUC and log loss of LR, XGBoost, their average,"
-        + " the stack and the popularity baseline on the latest 10% (MODEL-QUALITY's protocol); or, with --simulator,"
+        + " the stack and the popularity baseline on the latest 10%% (MODEL-QUALITY's protocol); or, with --simulator,"
         + " static vs incremental vs full retraining after a drift. On a scratch catalog $FLYWHEEL_HOME/bench-train,"
         + " emptied first.")
 final class BenchTrainCommand implements Runnable {

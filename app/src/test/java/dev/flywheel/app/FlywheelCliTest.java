@@ -9,11 +9,19 @@ import dev.flywheel.lakehouse.SharedSpark;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.reflect.AnnotatedElement;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IllegalFormatException;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
 
 /** The CLI's contract with its users: usage errors exit 2, failures exit 1 with one line. */
 class FlywheelCliTest {
@@ -28,7 +36,7 @@ class FlywheelCliTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     Flywheel flywheel = new Flywheel();
-    List<String> withHome = new java.util.ArrayList<>(List.of(args));
+    List<String> withHome = new ArrayList<>(List.of(args));
     withHome.add(0, "--home=" + SharedSpark.home().root());
     int code = Flywheel.run(flywheel, new PrintWriter(out, true), new PrintWriter(err, true),
         args.length > 0 && args[0].startsWith("-") ? args : withHome.toArray(String[]::new));
@@ -45,6 +53,35 @@ class FlywheelCliTest {
         "bench", "describe", "report", "demo", "demo-history")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " missing from\n" + help.out());
     }
+  }
+
+  /**
+   * picocli formats every description with {@code String.format}; a bare '%' (as in "10%") cannot be formatted,
+   * and the help then prints a warning and the raw text instead.
+   */
+  @Test
+  void everyHelpTextFormats() {
+    List<String> unformattable = new ArrayList<>();
+    ArrayDeque<CommandLine> commands = new ArrayDeque<>();
+    commands.add(new CommandLine(new Flywheel()));
+    while (!commands.isEmpty()) {
+      CommandLine command = commands.poll();
+      commands.addAll(command.getSubcommands().values());
+      CommandSpec spec = command.getCommandSpec();
+      List<String> texts = new ArrayList<>(List.of(spec.usageMessage().description()));
+      // An option's description() has its variables already replaced, so read the annotation's own text.
+      spec.options().stream().map(OptionSpec::userObject).filter(AnnotatedElement.class::isInstance)
+          .map(element -> ((AnnotatedElement) element).getAnnotation(Option.class))
+          .forEach(option -> texts.addAll(List.of(option.description())));
+      for (String text : texts) {
+        try {
+          String.format(text);
+        } catch (IllegalFormatException e) {
+          unformattable.add(spec.qualifiedName() + ": " + text);
+        }
+      }
+    }
+    assertTrue(unformattable.isEmpty(), "write '%%' for a percent sign in:\n" + String.join("\n", unformattable));
   }
 
   @Test
