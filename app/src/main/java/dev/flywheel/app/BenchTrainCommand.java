@@ -13,6 +13,7 @@ import dev.flywheel.pipelines.ingest.MovieLensImport;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
+import dev.flywheel.training.Trainer;
 import dev.flywheel.training.XgboostSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -23,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -181,6 +184,11 @@ final class BenchTrainCommand implements Runnable {
     }
     holdout.put("popularity", Map.of("auc", version.metrics().get("popularity.auc")));
     json.put("holdout", holdout);
+    Dataset<Row> scoredHoldout = Trainer.score(Trainer.fullRunHoldout(
+        spark.table(Tables.TRAINING_EXAMPLES.qualifiedName()), config), version).cache();
+    Map<String, Object> stackGain = StackingGain.of(scoredHoldout);
+    scoredHoldout.unpersist();
+    json.put("stack_gain", stackGain);
     json.put("land_seconds", (landedAt - started) / 1e9);
     json.put("features_seconds", (featuresAt - landedAt) / 1e9);
     json.put("train_seconds", (trainedAt - featuresAt) / 1e9);
@@ -190,6 +198,7 @@ final class BenchTrainCommand implements Runnable {
         version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
         version.metrics().get("fm.auc"), version.metrics().get("average.auc"), version.metrics().get("popularity.auc"),
         version.metrics().get("stack.log_loss")));
+    out.println("stack's AUC gain: " + StackingGain.describe(stackGain));
     BenchCommand.write(json, output(), out);
   }
 
@@ -210,7 +219,8 @@ final class BenchTrainCommand implements Runnable {
   @SuppressWarnings("unchecked")
   private static String stackAuc(Map<String, Object> json, String model) {
     Map<String, Object> scores = (Map<String, Object>) ((Map<String, Object>) json.get("last_day")).get(model);
-    return String.format(Locale.ROOT, "%.4f", ((Map<String, Double>) scores.get("stack")).get("auc"));
+    return String.format(Locale.ROOT, "%.4f (%s)", ((Map<String, Double>) scores.get("stack")).get("auc"),
+        StackingGain.describe((Map<String, Object>) scores.get("stack_gain")));
   }
 
   private FlywheelHome scratchHome() {

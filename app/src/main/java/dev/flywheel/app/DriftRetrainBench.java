@@ -139,7 +139,10 @@ final class DriftRetrainBench {
     return new Timed(version, seconds(began));
   }
 
-  /** AUC and log loss on {@code examples} of the version's stack and of each of its learners. */
+  /**
+   * AUC and log loss on {@code examples} of the version's stack and of each of its learners, and the stack's gain
+   * over the best of them.
+   */
   private static Map<String, Object> evaluate(Dataset<Row> examples, Timed trained) {
     Dataset<Row> scored = Trainer.score(examples, trained.version()).cache();
     Map<String, Object> byScore = new LinkedHashMap<>();
@@ -148,6 +151,7 @@ final class DriftRetrainBench {
       byScore.put(column.substring(2), Map.of("auc", metrics.get("auc"), "log_loss", metrics.get("log_loss")));
     });
     byScore.put("examples", scored.count());
+    byScore.put("stack_gain", StackingGain.of(scored));
     scored.unpersist();
     return byScore;
   }

@@ -157,8 +157,7 @@ public final class Trainer {
     Normalization normalization = inputs.normalization();
     Dataset<Row> labelled = labelled(selected, config.label()).cache();
     Fm.requireBuckets(labelled, inputs.featureConfig().hashBuckets());
-    double[] cuts = labelled.stat().approxQuantile("t",
-        new double[] {1 - config.validationFraction() - config.holdoutFraction(), 1 - config.holdoutFraction()}, 0);
+    double[] cuts = splitTimes(labelled, config);
     Dataset<Row> train = vectorize(labelled.where(col("t").lt(cuts[0])), normalization);
     Dataset<Row> validation = vectorize(labelled.where(col("t").geq(cuts[0]).and(col("t").lt(cuts[1]))),
         normalization);
@@ -278,6 +277,22 @@ public final class Trainer {
     Column end = lit(Timestamp.from(champion.get().trainTo()));
     return existing.where(col("event_time").gt(end))
         .unionByName(existing.where(col("event_time").leq(end)).sample(config.replayRatio(), 17));
+  }
+
+  /** Where the validation slice and the holdout of {@code labelled} rows begin, as epoch seconds {@code t}. */
+  private static double[] splitTimes(Dataset<Row> labelled, TrainConfig config) {
+    return labelled.stat().approxQuantile("t",
+        new double[] {1 - config.validationFraction() - config.holdoutFraction(), 1 - config.holdoutFraction()}, 0);
+  }
+
+  /**
+   * The holdout a {@code --full} run of {@code config} evaluates on {@code examples}: the labelled examples of its
+   * latest {@code holdoutFraction}, as the rows of {@code examples}, for scoring a registered version again.
+   */
+  public static Dataset<Row> fullRunHoldout(Dataset<Row> examples, TrainConfig config) {
+    Dataset<Row> selected = select(examples, Optional.empty(), config.with(config.label(), true));
+    double holdoutFrom = splitTimes(labelled(selected, config.label()), config)[1];
+    return selected.where(col(config.label()).isNotNull().and(col("event_time").cast("double").geq(holdoutFrom)));
   }
 
   /**

@@ -103,6 +103,9 @@ class TrainerTest {
     assertEquals(false, v1.warmStart().get("xgboost"));
     assertEquals(false, v1.warmStart().get("fm"));
     assertBundleScoresAsSpark(v1, lastSlice);
+    // The holdout a benchmark scores again is the one the run evaluated: the same stack AUC.
+    assertEquals(v1.metrics().get("auc"), Metrics.auc(Trainer.score(Trainer.fullRunHoldout(first, config), v1),
+        "p_stack"), 1e-12);
     for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "fm.json", "stack.json", "model-card.json")) {
       assertTrue(Files.isRegularFile(Path.of(v1.artifactLocation(), "bundle", file)), file);
     }
