@@ -1,0 +1,98 @@
+"""Is there room for a stacking gain on the simulator benchmark's examples, and which extra base learner makes it?
+
+Reads the training examples of a `bench train --simulator` catalog as CSV and replays its full run in seconds:
+the days before the evaluation day split by time (the first 80 % train, the next 10 % fit the meta-learner), the
+bases refitted on both slices, everything scored on the evaluation day. Besides logistic regression and XGBoost
+(30 rounds, depth 4, eta 0.3, as `flywheel train`) it tries a small neural network (scikit-learn's MLP) and the
+same LR fitted on the latest fifth of its rows only (after the drift it follows the new taste), alone and stacked.
+It also fits XGBoost on the same rows in three orders: past about 10,000 rows its histogram sketch depends on the
+order. Needs Debian's python3-xgboost and python3-sklearn. The README's "Training benchmark" quotes its output.
+
+    bin/flywheel bench train --simulator --requests 8000 --days 6
+    bin/flywheel --home flywheel-data/bench-train sql --format csv --limit 10000000 \\
+        "SELECT request_id, user_id, item_id, cast(event_time AS double) AS t, cast(clicked AS int) AS label, \\
+         <the columns of Trainer.featureColumns()> FROM gold.training_examples WHERE clicked IS NOT NULL" > sim.csv
+    /usr/bin/python3 notebooks/simulator_stacking_check.py sim.csv 2026-12-01T00:00:00Z
+
+The second argument is the evaluation day's start, `evaluation_from` in the benchmark's JSON.
+"""
+import sys
+import warnings
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.neural_network import MLPClassifier
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+TREES = {"objective": "binary:logistic", "max_depth": 4, "eta": 0.3, "tree_method": "hist", "seed": 7, "nthread": 2}
+# Counts, durations and rates with a long tail: logged before standardizing, like the features' log1p_zscore.
+HEAVY = ("impressions", "clicks", "purchases", "ratings", "seconds_since", "avg_dwell")
+
+
+def logit(p):
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+def main(path, evaluation_from):
+    df = pd.read_csv(path)
+    features = [c for c in df.columns if c not in ("request_id", "user_id", "item_id", "t", "label")]
+    x = df[features].astype(float).fillna(0.0).to_numpy()
+    heavy = [i for i, c in enumerate(features) if any(k in c for k in HEAVY)]
+    x[:, heavy] = np.log1p(np.clip(x[:, heavy], 0, None))
+    y = df["label"].to_numpy()
+    t = df["t"].to_numpy()
+    start = datetime.fromisoformat(evaluation_from.replace("Z", "+00:00")).timestamp()
+    before = t < start
+    cut_train, cut_validation = np.quantile(t[before], [0.8, 0.9])
+    train, validation = t < cut_train, (t >= cut_train) & (t < cut_validation)
+    seen, evaluation = t < cut_validation, (t >= start) & (t < start + 86400)
+    x = (x - x[train].mean(0)) / (x[train].std(0) + 1e-9)
+    print(f"rows: train {train.sum()}, validation {validation.sum()}, evaluation day {evaluation.sum()}")
+
+    def lr(rows):
+        return LogisticRegression(max_iter=300).fit(x[rows], y[rows]).predict_proba
+
+    def boosted(rows):
+        booster = xgb.train(TREES, xgb.DMatrix(x[rows], label=y[rows]), 30)
+        return lambda m: np.stack([1 - booster.predict(xgb.DMatrix(m)), booster.predict(xgb.DMatrix(m))], 1)
+
+    def mlp(rows):
+        return MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3, early_stopping=True, max_iter=50,
+                             random_state=7).fit(x[rows], y[rows]).predict_proba
+
+    def recent_lr(rows):
+        return lr(rows & (t >= np.quantile(t[rows], 0.8)))
+
+    on_validation, on_evaluation = {}, {}
+    for name, fit in {"lr": lr, "xgboost": boosted, "mlp": mlp, "recent_lr": recent_lr}.items():
+        on_validation[name] = fit(train)(x[validation])[:, 1]
+        on_evaluation[name] = fit(seen)(x[evaluation])[:, 1]
+        print(f"{name:10s} AUC {roc_auc_score(y[evaluation], on_evaluation[name]):.4f}"
+              f" log loss {log_loss(y[evaluation], on_evaluation[name]):.4f}")
+
+    for names in (["lr", "xgboost"], ["lr", "xgboost", "mlp"], ["lr", "xgboost", "recent_lr"],
+                  ["lr", "xgboost", "mlp", "recent_lr"]):
+        meta = LogisticRegression(C=1e6, max_iter=1000).fit(
+            np.stack([logit(on_validation[n]) for n in names], 1), y[validation])
+        stacked = meta.predict_proba(np.stack([logit(on_evaluation[n]) for n in names], 1))[:, 1]
+        auc = roc_auc_score(y[evaluation], stacked)
+        best = max(roc_auc_score(y[evaluation], on_evaluation[n]) for n in names)
+        print(f"stack {'+'.join(names):28s} AUC {auc:.4f} ({auc - best:+.4f} over its best base),"
+              f" weights {np.round(meta.coef_[0], 2)}")
+
+    for order in range(3):
+        rows = np.flatnonzero(seen)
+        if order:
+            rows = np.random.default_rng(order).permutation(rows)
+        booster = xgb.train(TREES, xgb.DMatrix(x[rows], label=y[rows]), 30)
+        print(f"XGBoost, rows in order {order}: AUC {roc_auc_score(y[evaluation], booster.predict(xgb.DMatrix(x[evaluation]))):.4f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
