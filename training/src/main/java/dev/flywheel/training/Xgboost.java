@@ -1,6 +1,7 @@
 package dev.flywheel.training;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.flywheel.lakehouse.LakehouseException;
 import java.io.IOException;
@@ -36,14 +37,15 @@ final class Xgboost {
    * Boosts {@code config.xgboost().rounds()} trees on the {@code features}/{@code label} rows of {@code train},
    * continuing {@code initial} when present (which is then changed in place and returned).
    *
-   * <p>The rows go to XGBoost in one order, by time, request and item ({@code t}, {@code request_id},
-   * {@code item_id}), whatever their files and partitions: XGBoost's histogram bins come from a sketch that
-   * depends on the order rows arrive in once it prunes, past 8,192 rows (dmlc/xgboost#10834), and at eta 0.3 a
-   * different first split changes every later tree. Without it, the simulator benchmark's full run on the same
-   * examples, landed twice, gave XGBoost a holdout AUC of 0.7551 once and 0.7461 the other time.
+   * <p>The rows go to XGBoost in one order, by a hash of request and item, whatever their files and partitions:
+   * XGBoost's histogram bins come from a sketch that depends on the order rows arrive in once it prunes, past
+   * 8,192 rows (dmlc/xgboost#10834), and at eta 0.3 a different first split changes every later tree. Without it,
+   * the simulator benchmark's full run on the same examples, landed twice, gave XGBoost a holdout AUC of 0.7551
+   * once and 0.7461 the other time. A hash, not time: counts grow with time, so rows in time order arrive almost
+   * sorted by every count feature, and the demo's second model ranked worse trained that way.
    */
   static Booster fit(Dataset<Row> train, TrainConfig config, Optional<Booster> initial) {
-    Iterator<Row> rows = train.orderBy("t", "request_id", "item_id")
+    Iterator<Row> rows = train.orderBy(xxhash64(col("request_id"), col("item_id")), col("request_id"), col("item_id"))
         .select(functions.vector_to_array(col("features"), "float32"), col("label"))
         .toLocalIterator();
     Iterator<LabeledPoint> points = new Iterator<>() {
