@@ -185,9 +185,8 @@ final class BenchTrainCommand implements Runnable {
     holdout.put("popularity", Map.of("auc", version.metrics().get("popularity.auc")));
     json.put("holdout", holdout);
     Dataset<Row> scoredHoldout = Trainer.score(Trainer.fullRunHoldout(
-        spark.table(Tables.TRAINING_EXAMPLES.qualifiedName()), config), version).cache();
-    Map<String, Object> stackGain = StackingGain.of(scoredHoldout);
-    scoredHoldout.unpersist();
+        spark.table(Tables.TRAINING_EXAMPLES.qualifiedName()), config), version);
+    Map<String, Object> stackGain = StackingGain.of(scoredHoldout, learner -> version.metrics().get(learner + ".auc"));
     json.put("stack_gain", stackGain);
     json.put("land_seconds", (landedAt - started) / 1e9);
     json.put("features_seconds", (featuresAt - landedAt) / 1e9);

@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -146,12 +147,14 @@ final class DriftRetrainBench {
   private static Map<String, Object> evaluate(Dataset<Row> examples, Timed trained) {
     Dataset<Row> scored = Trainer.score(examples, trained.version()).cache();
     Map<String, Object> byScore = new LinkedHashMap<>();
+    Map<String, Double> aucs = new HashMap<>();
     Arrays.stream(scored.columns()).filter(column -> column.startsWith("p_")).forEach(column -> {
       Map<String, Double> metrics = Metrics.of(scored, column);
       byScore.put(column.substring(2), Map.of("auc", metrics.get("auc"), "log_loss", metrics.get("log_loss")));
+      aucs.put(column.substring(2), metrics.get("auc"));
     });
     byScore.put("examples", scored.count());
-    byScore.put("stack_gain", StackingGain.of(scored));
+    byScore.put("stack_gain", StackingGain.of(scored, aucs::get));
     scored.unpersist();
     return byScore;
   }

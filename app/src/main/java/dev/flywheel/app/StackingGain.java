@@ -1,13 +1,13 @@
 package dev.flywheel.app;
 
 import dev.flywheel.training.AucGain;
-import dev.flywheel.training.Metrics;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -22,13 +22,14 @@ final class StackingGain {
   private StackingGain() {}
 
   /**
-   * On examples scored by {@code Trainer.score}: the best base learner (by Spark's AUC, as the benchmark's
-   * tables report it), the stack's exact AUC gain over it and the gain's 95 % interval.
+   * On examples scored by {@code Trainer.score}: the best base learner by {@code auc} (the AUCs the benchmark
+   * already reports for these examples, by learner name), the stack's exact AUC gain over it and the gain's 95 %
+   * interval.
    */
-  static Map<String, Object> of(Dataset<Row> scored) {
+  static Map<String, Object> of(Dataset<Row> scored, Function<String, Double> auc) {
     List<String> columns = Arrays.asList(scored.columns());
     String best = BASE_LEARNERS.stream().filter(learner -> columns.contains("p_" + learner))
-        .max(Comparator.comparingDouble(learner -> Metrics.auc(scored, "p_" + learner))).orElseThrow();
+        .max(Comparator.comparingDouble(auc::apply)).orElseThrow();
     AucGain gain = AucGain.of(scored, "p_stack", "p_" + best);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("over", best);
