@@ -167,9 +167,7 @@ final class BenchTrainCommand implements Runnable {
     json.put("label", chosenLabel);
     json.put("catalog", reuseCatalog ? "reused" : "built");
     json.put("half_lives", reuseCatalog ? "as the reused catalog's features run" : featureConfig.halfLives().toString());
-    XgboostSettings trees = config.xgboost();
-    json.put("xgboost", Map.of("rounds", trees.rounds(), "max_depth", trees.maxDepth(), "eta", trees.eta(),
-        "min_child_weight", trees.minChildWeight(), "subsample", trees.subsample()));
+    json.put("xgboost", describe(config.xgboost()));
     json.put("refit", config.refit());
     json.put("events", events);
     json.put("training_examples", examples);
@@ -202,7 +200,8 @@ final class BenchTrainCommand implements Runnable {
   }
 
   private void runOnSimulator() {
-    DriftRetrainBench.Config config = Arguments.valid(spec, () -> new DriftRetrainBench.Config(requests, days, seed));
+    DriftRetrainBench.Config config = Arguments.valid(spec, () -> new DriftRetrainBench.Config(requests, days, seed,
+        xgboost.settings()));
     FlywheelHome benchHome = scratchHome();
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "train");
@@ -220,6 +219,12 @@ final class BenchTrainCommand implements Runnable {
     Map<String, Object> scores = (Map<String, Object>) ((Map<String, Object>) json.get("last_day")).get(model);
     return String.format(Locale.ROOT, "%.4f (%s)", ((Map<String, Double>) scores.get("stack")).get("auc"),
         StackingGain.describe((Map<String, Object>) scores.get("stack_gain")));
+  }
+
+  /** XGBoost's settings as the JSON result records them. */
+  static Map<String, Object> describe(XgboostSettings trees) {
+    return Map.of("rounds", trees.rounds(), "max_depth", trees.maxDepth(), "eta", trees.eta(),
+        "min_child_weight", trees.minChildWeight(), "subsample", trees.subsample());
   }
 
   private FlywheelHome scratchHome() {

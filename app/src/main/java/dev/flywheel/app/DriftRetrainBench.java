@@ -23,6 +23,7 @@ import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
 import dev.flywheel.training.Trainer;
+import dev.flywheel.training.XgboostSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -58,8 +59,9 @@ final class DriftRetrainBench {
    * @param requests ranking requests over the whole span, about 12 events each
    * @param days days of traffic, at least 3 (before the drift, the drift day, the evaluation day)
    * @param seed the simulation's seed
+   * @param xgboost XGBoost's settings for all three runs
    */
-  record Config(long requests, int days, long seed) {
+  record Config(long requests, int days, long seed, XgboostSettings xgboost) {
     Config {
       if (requests < 1000) {
         throw new IllegalArgumentException("--requests must be at least 1000 for a meaningful AUC, got " + requests);
@@ -97,7 +99,7 @@ final class DriftRetrainBench {
     FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), featureConfig, ReadMode.FULL);
     double featuresSeconds = seconds(began);
 
-    TrainConfig defaults = TrainConfig.defaults(benchHome.models());
+    TrainConfig defaults = TrainConfig.defaults(benchHome.models()).withXgboost(config.xgboost());
     Timed staticModel = train(spark, defaults.with("clicked", true).before(driftAt));
     Timed incremental = train(spark, defaults.before(evaluationFrom));
     Timed full = train(spark, defaults.with("clicked", true).before(evaluationFrom));
@@ -114,6 +116,7 @@ final class DriftRetrainBench {
     json.put("simulation", Map.of("requests", config.requests(), "days", config.days(), "seed", config.seed(),
         "ranking", "random", "drift_at", driftAt.toString(), "evaluation_from", evaluationFrom.toString(),
         "settle_requests", requests - config.requests()));
+    json.put("xgboost", BenchTrainCommand.describe(config.xgboost()));
     json.put("events", landed.validEvents());
     json.put("training_examples", features.examples());
     json.put("land_and_features_seconds", featuresSeconds);
