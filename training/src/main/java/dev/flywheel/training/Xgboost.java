@@ -39,7 +39,7 @@ final class Xgboost {
    *
    * <p>The rows go to XGBoost in one order, by a hash of request and item, whatever their files and partitions:
    * XGBoost's histogram bins come from a sketch that depends on the order rows arrive in once it prunes, past
-   * 8,192 rows (dmlc/xgboost#10834), and at eta 0.3 a different first split changes every later tree. Without it,
+   * 8,192 rows (dmlc/xgboost#10834), and a different early split changes every later tree. Without it,
    * the simulator benchmark's full run on the same examples, landed twice, gave XGBoost a holdout AUC of 0.7551
    * once and 0.7461 the other time. A hash, not time: counts grow with time, so rows in time order arrive almost
    * sorted by every count feature, and the demo's second model ranked worse trained that way.

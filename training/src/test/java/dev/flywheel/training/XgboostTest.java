@@ -54,8 +54,8 @@ class XgboostTest {
 
   /**
    * The same examples stored in another layout (another run's files, or a compaction) give the same booster:
-   * XGBoost's histogram bins come from a sketch of the rows in the order they arrive, and with eta 0.3 a
-   * different first split changes every tree after it.
+   * XGBoost's histogram bins come from a sketch of the rows in the order they arrive, and a different early
+   * split changes every tree after it.
    */
   @Test
   void theBoosterDependsOnTheRowsNotOnTheirOrder() throws Exception {
