@@ -207,6 +207,7 @@ final class BenchTrainCommand implements Runnable {
     json.put("benchmark", "train");
     json.put("at", Instant.now().toString());
     json.putAll(DriftRetrainBench.run(scratchCatalog(benchHome), benchHome, config));
+    json.put("xgboost", describe(config.xgboost()));
     PrintWriter out = spec.commandLine().getOut();
     out.println("last day (after the drift), stack AUC: " + stackAuc(json, "static") + " static, "
         + stackAuc(json, "incremental") + " incremental, " + stackAuc(json, "full") + " full; train seconds "
@@ -222,7 +223,7 @@ final class BenchTrainCommand implements Runnable {
   }
 
   /** XGBoost's settings as the JSON result records them. */
-  static Map<String, Object> describe(XgboostSettings trees) {
+  private static Map<String, Object> describe(XgboostSettings trees) {
     return Map.of("rounds", trees.rounds(), "max_depth", trees.maxDepth(), "eta", trees.eta(),
         "min_child_weight", trees.minChildWeight(), "subsample", trees.subsample());
   }

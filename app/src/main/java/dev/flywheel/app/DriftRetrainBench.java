@@ -99,10 +99,10 @@ final class DriftRetrainBench {
     FeaturesResult features = FeaturesJob.run(spark, FeatureTables.standard(), featureConfig, ReadMode.FULL);
     double featuresSeconds = seconds(began);
 
-    TrainConfig defaults = TrainConfig.defaults(benchHome.models()).withXgboost(config.xgboost());
-    Timed staticModel = train(spark, defaults.with("clicked", true).before(driftAt));
-    Timed incremental = train(spark, defaults.before(evaluationFrom));
-    Timed full = train(spark, defaults.with("clicked", true).before(evaluationFrom));
+    TrainConfig shared = TrainConfig.defaults(benchHome.models()).withXgboost(config.xgboost());
+    Timed staticModel = train(spark, shared.with("clicked", true).before(driftAt));
+    Timed incremental = train(spark, shared.before(evaluationFrom));
+    Timed full = train(spark, shared.with("clicked", true).before(evaluationFrom));
 
     Dataset<Row> lastDay = spark.table(Tables.TRAINING_EXAMPLES.qualifiedName())
         .where(col("event_time").geq(lit(Timestamp.from(evaluationFrom)))
@@ -116,7 +116,6 @@ final class DriftRetrainBench {
     json.put("simulation", Map.of("requests", config.requests(), "days", config.days(), "seed", config.seed(),
         "ranking", "random", "drift_at", driftAt.toString(), "evaluation_from", evaluationFrom.toString(),
         "settle_requests", requests - config.requests()));
-    json.put("xgboost", BenchTrainCommand.describe(config.xgboost()));
     json.put("events", landed.validEvents());
     json.put("training_examples", features.examples());
     json.put("land_and_features_seconds", featuresSeconds);
