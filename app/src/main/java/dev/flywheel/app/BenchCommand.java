@@ -99,7 +99,8 @@ final class BenchCommand implements Runnable {
 
   @Command(name = "ingest", mixinStandardHelpOptions = true,
       description = "Kafka-to-bronze events/s of the validated ingest against a bare Kafka-to-Delta append of the"
-          + " same topic, in one run, on a scratch catalog under $FLYWHEEL_HOME/bench.")
+          + " same topic, in one run, both warmed up first on a topic a quarter the size, on a scratch catalog under"
+          + " $FLYWHEEL_HOME/bench.")
   static final class Ingest implements Runnable {
     @ParentCommand
     BenchCommand parent;
@@ -162,6 +163,9 @@ final class BenchCommand implements Runnable {
       json.put("events", result.events());
       json.put("max_offsets_per_trigger", maxOffsetsPerTrigger);
       json.put("produce_seconds", result.produceSeconds());
+      json.put("warmup_events", result.warmup().events());
+      json.put("warmup_bare_append_seconds", result.warmup().bareSeconds());
+      json.put("warmup_flywheel_ingest_seconds", result.warmup().flywheelSeconds());
       json.put("bare_append_seconds", result.bareSeconds());
       json.put("bare_append_events_per_second", result.bareEventsPerSecond());
       json.put("flywheel_ingest_seconds", result.flywheelSeconds());

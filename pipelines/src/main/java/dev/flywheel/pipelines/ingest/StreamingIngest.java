@@ -47,10 +47,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
-import org.apache.spark.storage.StorageLevel;
 import scala.runtime.AbstractFunction0;
 import scala.runtime.BoxedUnit;
 
@@ -72,6 +72,7 @@ public final class StreamingIngest {
   private static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
   private static final String CONSTRAINT_PROPAGATION = "spark.sql.constraintPropagation.enabled";
+  private static final String HUGE_METHOD_LIMIT = "spark.sql.codegen.hugeMethodLimit";
 
   private StreamingIngest() {}
 
@@ -192,6 +193,11 @@ public final class StreamingIngest {
     // each micro-batch's planning on the driver (about 1 s a batch, whatever its size), and a Kafka-to-Delta
     // append has no join or filter for the inferred constraints to improve.
     settings.put(CONSTRAINT_PROPAGATION, "false");
+    // The validation's whole-stage code is one method past HotSpot's 8,000-byte limit for JIT compilation
+    // (Spark's default limit is the JVM's 64 KB), so it ran interpreted: validating 1,000,000 records took
+    // 13.5 s instead of 7.8 s. At 8,000 Spark generates that stage's expressions as separate, compilable
+    // projections, as Spark's own documentation of the setting advises on HotSpot.
+    settings.put(HUGE_METHOD_LIMIT, "8000");
     return settings;
   }
 
@@ -323,7 +329,12 @@ public final class StreamingIngest {
 
     @Override
     public void call(Dataset<Row> batch, Long batchId) {
-      Dataset<Row> persisted = batch.persist(StorageLevel.MEMORY_AND_DISK());
+      // The batch is read three times (statistics, bronze, quarantine) and must be computed once: its plan holds
+      // the deduplication state. A local checkpoint keeps its rows as they are computed; the columnar cache
+      // that kept them before cost a fifth of the ingest building and decoding column batches (1,000,000
+      // records: 5.6-6.5 s against 1 s). What it gives up: a lost executor fails the batch instead of recomputing
+      // its part, and the restarted query replays the batch, whose writes Delta then skips or completes.
+      Dataset<Row> persisted = batch.localCheckpoint(false);
       try {
         Row stats = persisted.agg(
             count(lit(1)),
@@ -361,7 +372,14 @@ public final class StreamingIngest {
         valid.addAndGet(validCount);
         quarantined.addAndGet(total - validCount);
       } finally {
-        persisted.unpersist();
+        release(persisted);
+      }
+    }
+
+    /** Drops the rows a local checkpoint of this batch keeps in the block managers. */
+    private static void release(Dataset<Row> checkpointed) {
+      if (checkpointed.queryExecution().analyzed() instanceof LogicalRDD rows) {
+        rows.rdd().unpersist(false);
       }
     }
 

@@ -109,6 +109,9 @@ class StreamingIngestTest {
     assertEquals(records.size() - 2, run.rowsIn());
     assertEquals(spark.table(Tables.INGEST_BATCHES.qualifiedName()).count() > 1, true,
         "maxOffsetsPerTrigger=10 must split the topic into several micro-batches");
+    // Delta keeps its tables' states persisted; what must be gone are the batches' checkpointed rows.
+    assertEquals(0, spark.sparkContext().getPersistentRDDs().values().count(rdd -> rdd.isCheckpointed()),
+        "each micro-batch's kept rows are dropped after its writes, not left to accumulate");
     assertFalse(spark.conf().contains("spark.sql.constraintPropagation.enabled"),
         "the ingest's own settings apply to its stream's session, not to the caller's");
   }
