@@ -69,7 +69,6 @@ public final class StreamingIngest {
   private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
   private static final String CHANGELOG_CHECKPOINTING =
       "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled";
-  private static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
   private static final String CONSTRAINT_PROPAGATION = "spark.sql.constraintPropagation.enabled";
   private static final String HUGE_METHOD_LIMIT = "spark.sql.codegen.hugeMethodLimit";
@@ -183,9 +182,6 @@ public final class StreamingIngest {
       // (compatible both ways with existing checkpoints).
       settings.put(CHANGELOG_CHECKPOINTING, "true");
     }
-    // Each micro-batch is cached for the few passes of its own batch and then dropped: choosing
-    // and applying a compression per cached column costs more than the memory it saves.
-    settings.put(CACHE_COMPRESSION, "false");
     // A batch's events fall on one or two event dates: one open file per date instead of sorting
     // the whole batch by bronze's partition column first (past this many dates Spark sorts again).
     settings.put(CONCURRENT_WRITERS, "4");
