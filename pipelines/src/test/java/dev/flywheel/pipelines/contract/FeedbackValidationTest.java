@@ -2,6 +2,7 @@ package dev.flywheel.pipelines.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flywheel.lakehouse.SharedSpark;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +71,9 @@ class FeedbackValidationTest {
     expected.put(with("position", "\"first\""), "mistyped_field");
     expected.put(with("position", "1.5"), "mistyped_field");
     expected.put(with("context", "\"mobile\""), "mistyped_field");
+    expected.put(with("context", "[\"mobile\"]"), "mistyped_field");
+    expected.put(with("context", "7"), "mistyped_field");
+    expected.put(IMPRESSION.replace("\"device\":\"mobile\"}", "\"device\":\"mobile\"},,"), "malformed_json");
     expected.put(with("value", "\"high\""), "mistyped_field");
     expected.put(with("schema_version", "\"one\""), "mistyped_field");
     expected.put(with("event_id", "\"" + "e".repeat(129) + "\""), "field_length");
@@ -135,6 +139,36 @@ class FeedbackValidationTest {
     assertEquals("42", rating.getAs("user_id"));
     assertEquals(4.0, (double) rating.getAs("value"));
     assertNull(rating.getAs("position"));
+  }
+
+  /**
+   * A context read in the record's single parse and one that needs a second (a JSON object inside a
+   * string) come out alike, and so does a valid record whose other fields share its batch with
+   * records that take the second parse.
+   */
+  @Test
+  void readsEveryShapeOfContextAsAMapOfText() {
+    Dataset<Row> validated = FeedbackValidation.validate(raw(List.of(
+        utf8(with("context", "{\"device\":\"tv\",\"rank\":3,\"ab\":{\"arm\":\"b\"},\"gone\":null}")),
+        utf8(with("context", "\"{\\\"device\\\":\\\"tv\\\"}\"")),
+        utf8(with("context", "null")),
+        utf8(with("context", "[1]")))));
+
+    List<Row> rows = validated.orderBy("offset").select("reason", "context", "position").collectAsList();
+
+    scala.collection.Map<String, String> nested = rows.get(0).getMap(1);
+    assertNull(rows.get(0).get(0));
+    assertEquals("tv", nested.get("device").get());
+    assertEquals("3", nested.get("rank").get());
+    assertEquals("{\"arm\":\"b\"}", nested.get("ab").get());
+    assertTrue(nested.contains("gone"));
+    assertNull(nested.get("gone").get());
+    assertNull(rows.get(1).get(0));
+    assertEquals("tv", rows.get(1).<String, String>getMap(1).get("device").get());
+    assertEquals(0, rows.get(1).getInt(2));
+    assertNull(rows.get(2).get(0));
+    assertNull(rows.get(2).get(1));
+    assertEquals("mistyped_field", rows.get(3).getString(0));
   }
 
   @Test
