@@ -7,8 +7,9 @@ the bases are refitted on train and validation (85 %), and everything is scored 
 picks XGBoost's settings from a small grid by their AUC on the validation slice (trained on the training slice; the
 evaluation day's AUC is printed beside it but chooses nothing), starting from the label rate as XGBoost 2.0 and
 later do. Then, besides logistic regression and the chosen XGBoost, it tries a small neural network (scikit-learn's
-MLP) and the same LR fitted on the latest fifth of its rows only (after the drift it follows the new taste), alone
-and stacked. Needs Debian's python3-xgboost and python3-sklearn. The README's "Training benchmark" quotes its output.
+MLP), the same LR fitted on the latest fifth of its rows only (after the drift it follows the new taste) and
+XGBoost's pairwise ranker grouped by request (`flywheel train`'s fourth learner since 2026-12-07), alone and
+stacked. Needs Debian's python3-xgboost and python3-sklearn. The README's "Training benchmark" quotes its output.
 
     bin/flywheel bench train --simulator --requests 8000 --days 6
     bin/flywheel --home flywheel-data/bench-train sql --format csv --limit 10000000 \\
@@ -25,6 +26,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
@@ -91,15 +93,31 @@ def main(path, evaluation_from):
     def recent_lr(rows):
         return lr(rows & (t >= np.quantile(t[rows], 0.8)))
 
+    requests = df["request_id"].to_numpy()
+
+    def ranker(rows):
+        # Xgboost.fitRanker's settings; query groups must be contiguous, so the rows go in request order.
+        order = np.flatnonzero(rows)
+        order = order[np.argsort(requests[order], kind="stable")]
+        grouped = requests[order]
+        sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]), len(order)])
+        matrix = xgb.DMatrix(x[order], label=y[order])
+        matrix.set_group(sizes)
+        params = dict(BOOSTING, objective="rank:pairwise", max_depth=3, eta=0.1, min_child_weight=20)
+        booster = xgb.train(params, matrix, 100)
+        # The margin is a score; as a "probability" its logistic function, whose logit the stack reads back.
+        return lambda m: np.stack([1 - expit(booster.predict(xgb.DMatrix(m), output_margin=True)),
+                                   expit(booster.predict(xgb.DMatrix(m), output_margin=True))], 1)
+
     on_validation, on_evaluation = {}, {}
-    for name, fit in {"lr": lr, "xgboost": boosted, "mlp": mlp, "recent_lr": recent_lr}.items():
+    for name, fit in {"lr": lr, "xgboost": boosted, "mlp": mlp, "recent_lr": recent_lr, "ranker": ranker}.items():
         on_validation[name] = fit(train)(x[validation])[:, 1]
         on_evaluation[name] = fit(seen)(x[evaluation])[:, 1]
         print(f"{name:10s} AUC {roc_auc_score(y[evaluation], on_evaluation[name]):.4f}"
               f" log loss {log_loss(y[evaluation], on_evaluation[name]):.4f}")
 
     for names in (["lr", "xgboost"], ["lr", "xgboost", "mlp"], ["lr", "xgboost", "recent_lr"],
-                  ["lr", "xgboost", "mlp", "recent_lr"]):
+                  ["lr", "xgboost", "mlp", "recent_lr"], ["lr", "ranker"], ["lr", "xgboost", "ranker"]):
         meta = LogisticRegression(C=1e6, max_iter=1000).fit(
             np.stack([logit(on_validation[n]) for n in names], 1), y[validation])
         stacked = meta.predict_proba(np.stack([logit(on_evaluation[n]) for n in names], 1))[:, 1]

@@ -176,9 +176,11 @@ final class BenchTrainCommand implements Runnable {
     json.put("train_window", Map.of("from", String.valueOf(version.trainFrom()), "to",
         String.valueOf(version.trainTo())));
     Map<String, Object> holdout = new LinkedHashMap<>();
-    for (String learner : List.of("lr", "xgboost", "fm", "average", "stack")) {
-      holdout.put(learner, Map.of("auc", version.metrics().get(learner + ".auc"),
-          "log_loss", version.metrics().get(learner + ".log_loss")));
+    for (String learner : List.of("lr", "xgboost", "fm", "ranker", "average", "stack")) {
+      if (version.metrics().containsKey(learner + ".auc")) {
+        holdout.put(learner, Map.of("auc", version.metrics().get(learner + ".auc"),
+            "log_loss", version.metrics().get(learner + ".log_loss")));
+      }
     }
     holdout.put("popularity", Map.of("auc", version.metrics().get("popularity.auc")));
     json.put("holdout", holdout);
@@ -191,9 +193,10 @@ final class BenchTrainCommand implements Runnable {
     json.put("train_seconds", (trainedAt - featuresAt) / 1e9);
     PrintWriter out = spec.commandLine().getOut();
     out.println(String.format(Locale.ROOT, "%d events, %d examples; holdout AUC: stack %.4f, LR %.4f, XGBoost %.4f,"
-            + " FM %.4f, average %.4f, popularity %.4f; log loss: stack %.4f", events, examples,
+            + " FM %.4f, ranker %.4f, average %.4f, popularity %.4f; log loss: stack %.4f", events, examples,
         version.metrics().get("stack.auc"), version.metrics().get("lr.auc"), version.metrics().get("xgboost.auc"),
-        version.metrics().get("fm.auc"), version.metrics().get("average.auc"), version.metrics().get("popularity.auc"),
+        version.metrics().get("fm.auc"), version.metrics().getOrDefault("ranker.auc", Double.NaN),
+        version.metrics().get("average.auc"), version.metrics().get("popularity.auc"),
         version.metrics().get("stack.log_loss")));
     out.println("stack's AUC gain: " + StackingGain.describe(stackGain));
     BenchCommand.write(json, output(), out);

@@ -17,7 +17,7 @@ import org.apache.spark.sql.Row;
  * holdout's noise.
  */
 final class StackingGain {
-  private static final List<String> BASE_LEARNERS = List.of("lr", "xgboost", "fm");
+  private static final List<String> BASE_LEARNERS = List.of("lr", "xgboost", "fm", "ranker");
 
   private StackingGain() {}
 

@@ -24,6 +24,7 @@ final class Bundles {
   static final String LR = "lr.json";
   static final String XGBOOST = "xgboost.json";
   static final String FM = "fm.json";
+  static final String RANKER = "ranker.json";
   static final String STACK = "stack.json";
   static final String CARD = "model-card.json";
 
@@ -40,16 +41,15 @@ final class Bundles {
     BaseLearners base = learners.base();
     Json.writeAtomically(bundle.resolve(LR), Map.of("intercept", base.lr().intercept(),
         "coefficients", base.lr().coefficients().toArray()));
-    try {
-      base.xgboost().saveModel(bundle.resolve(XGBOOST).toString());
-    } catch (XGBoostError e) {
-      throw new LakehouseException("Cannot save the XGBoost booster to " + bundle.resolve(XGBOOST) + ": "
-          + e.getMessage(), e);
-    }
+    saveBooster(base.xgboost(), bundle.resolve(XGBOOST));
     Map<String, String> files = new LinkedHashMap<>(Map.of(Trainer.LR, LR, Trainer.XGBOOST, XGBOOST));
     base.fm().ifPresent(fm -> {
       Json.writeAtomically(bundle.resolve(FM), Fm.asBundle(fm));
       files.put(Trainer.FM, FM);
+    });
+    base.ranker().ifPresent(ranker -> {
+      saveBooster(ranker, bundle.resolve(RANKER));
+      files.put(Trainer.RANKER, RANKER);
     });
     Json.writeAtomically(bundle.resolve(STACK), Map.of("intercept", learners.stack().intercept(),
         "coefficients", learners.stack().coefficients().toArray(), "inputs", base.stackInputs()));
@@ -67,6 +67,14 @@ final class Bundles {
     manifest.put("score", "stack");
     manifest.put("card", CARD);
     Json.writeAtomically(bundle.resolve(MANIFEST), manifest);
+  }
+
+  private static void saveBooster(Booster booster, Path file) {
+    try {
+      booster.saveModel(file.toString());
+    } catch (XGBoostError e) {
+      throw new LakehouseException("Cannot save the XGBoost booster to " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -102,20 +110,31 @@ final class Bundles {
   /** The version's XGBoost booster. */
   static Booster booster(Path bundle) {
     requireManifest(bundle);
+    return loadBooster(bundle.resolve(XGBOOST));
+  }
+
+  /** The version's pairwise ranker; empty for versions trained before it. */
+  static Optional<Booster> ranker(Path bundle) {
+    requireManifest(bundle);
+    Path file = bundle.resolve(RANKER);
+    return Files.isRegularFile(file) ? Optional.of(loadBooster(file)) : Optional.empty();
+  }
+
+  private static Booster loadBooster(Path file) {
     try {
-      return XGBoost.loadModel(bundle.resolve(XGBOOST).toString());
+      return XGBoost.loadModel(file.toString());
     } catch (XGBoostError e) {
-      throw new LakehouseException("Cannot load " + bundle.resolve(XGBOOST) + ": " + e.getMessage(), e);
+      throw new LakehouseException("Cannot load " + file + ": " + e.getMessage(), e);
     }
   }
 
   /**
    * The models of a version: LR, FM (versions trained before FM have none) and stack from their Spark
-   * folders, XGBoost from the bundle.
+   * folders, XGBoost and the ranker (none before it was a learner) from the bundle.
    */
   static Learners learners(String artifactLocation) {
     BaseLearners base = new BaseLearners(LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.LR)),
-        booster(of(artifactLocation)), fm(artifactLocation));
+        booster(of(artifactLocation)), fm(artifactLocation), ranker(of(artifactLocation)));
     return new Learners(base, LogisticRegressionModel.load(Trainer.sparkPath(artifactLocation, Trainer.STACK)));
   }
 

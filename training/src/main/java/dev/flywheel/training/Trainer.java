@@ -3,6 +3,7 @@ package dev.flywheel.training;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
@@ -40,10 +41,10 @@ import org.apache.spark.sql.Row;
  * then holdout), never at random, so the holdout is the future of everything a model saw. The learners
  * see the features normalized with one gold.feature_stats version ({@link Normalization}), the same
  * numbers the bundle carries to the server. Base learners: elastic-net logistic regression, XGBoost
- * (trained in the driver, see {@link Xgboost}) and a factorization machine that adds the hashed user and
- * item ids ({@link Fm}); the candidate's score is a logistic-regression stack over their logits fitted
+ * (trained in the driver, see {@link Xgboost}), a factorization machine that adds the hashed user and
+ * item ids ({@link Fm}) and XGBoost's pairwise ranker over the requests' items; the candidate's score is a logistic-regression stack over their logits fitted
  * on the validation slice; LR and XGBoost are then refitted on the train and validation slices together,
- * so the served models know the freshest examples before the holdout. The three continue the
+ * so the served models know the freshest examples before the holdout, and so is the ranker. All but LR continue the
  * champion's models in an incremental run (XGBoost and FM start cold with --full, so the tree count
  * does not grow without end and FM's ids are indexed on all history); FM learns from the train slice only.
  * The champion's models and normalization are the ones it was trained with, so a new stats version
@@ -54,6 +55,7 @@ public final class Trainer {
   static final String LR = "lr";
   static final String XGBOOST = "xgboost";
   static final String FM = "fm";
+  static final String RANKER = "ranker";
   static final String STACK = "stack";
   /** The phase that refits LR and XGBoost on the train and validation slices, under the stack's weights. */
   private static final String REFIT = "refit_on_validation";
@@ -183,7 +185,11 @@ public final class Trainer {
     warmStart.put(FM, continuedFm.isPresent());
     Optional<PipelineModel> fm = Optional.of(Fm.fit(train, Fm.Settings.DEFAULT, continuedFm));
     phases.end(FM);
-    BaseLearners fitted = new BaseLearners(lrModel, booster, fm);
+    Optional<Booster> championRanker = championRanker(boostedFrom);
+    warmStart.put(RANKER, championRanker.isPresent());
+    Booster ranker = Xgboost.fitRanker(train, config, championRanker);
+    phases.end(RANKER);
+    BaseLearners fitted = new BaseLearners(lrModel, booster, fm, Optional.of(ranker));
     LogisticRegressionModel stack = new LogisticRegression().setFeaturesCol("stack_features").setRegParam(0)
         .setProbabilityCol("stack_probability").setRawPredictionCol("stack_raw").setPredictionCol("stack_prediction")
         .fit(baseScores(validation, fitted));
@@ -191,14 +197,16 @@ public final class Trainer {
     Learners learners = new Learners(fitted, stack);
     // The stack's weights come from predictions on the validation slice; the models that serve then
     // learn from that slice too, the freshest examples before the holdout. LR continues its own fit,
-    // XGBoost repeats its fit on the longer window; FM keeps its fit on the train slice: its steps are
-    // the run's largest phase, and the stack weighs it least.
+    // XGBoost and the ranker repeat their fits on the longer window; FM keeps its fit on the train slice:
+    // its steps are the run's largest phase, and the stack weighs it least.
     if (config.refit()) {
       warmStart(lr, lrModel);
       LogisticRegressionModel servingLr = lr.fit(seen);
       Booster servingBooster = Xgboost.fit(seen, config, championBooster(boostedFrom));
       booster.dispose();
-      learners = new Learners(new BaseLearners(servingLr, servingBooster, fm), stack);
+      Booster servingRanker = Xgboost.fitRanker(seen, config, championRanker(boostedFrom));
+      ranker.dispose();
+      learners = new Learners(new BaseLearners(servingLr, servingBooster, fm, Optional.of(servingRanker)), stack);
       phases.end(REFIT);
     }
 
@@ -227,7 +235,8 @@ public final class Trainer {
   }
 
   /**
-   * Adds p_lr, p_xgboost, p_fm (when the version has it), p_average and p_stack of a registered version to labelled {@code examples}
+   * Adds p_lr, p_xgboost, p_fm and p_ranker (when the version has them), p_average and p_stack of a registered
+   * version to labelled {@code examples}
    * (rows without the version's label are dropped), normalized as that version was: what its bundle
    * computes from the same raw features.
    */
@@ -257,6 +266,7 @@ public final class Trainer {
     card.put("warm_start_notes", Map.of(FM, Fm.WARM_START_NOTE));
     card.put("fm_settings", Fm.Settings.DEFAULT.asCard());
     card.put("lr_settings", Map.of("max_iter", LR_MAX_ITER, "continued_max_iter", LR_CONTINUED_MAX_ITER));
+    card.put("ranker_settings", new TreeMap<>(Xgboost.RANKER_SETTINGS.asParams()));
     card.put("gate", Map.of("decision", v.gateDecision(), "reason", v.gateReason()));
     card.put("artifact_location", v.artifactLocation());
     // Up to the bundle export; the bundle write, the registry and the ledger come after.
@@ -333,6 +343,11 @@ public final class Trainer {
     return champion.map(c -> Bundles.booster(Bundles.of(c.artifactLocation())));
   }
 
+  /** A fresh copy of {@code champion}'s ranker to continue, if it has one. */
+  private static Optional<Booster> championRanker(Optional<ModelVersion> champion) {
+    return champion.flatMap(c -> Bundles.ranker(Bundles.of(c.artifactLocation())));
+  }
+
   /** Adds p_&lt;learner&gt; and logit_&lt;learner&gt; of each base learner and the stack's input vector of the logits. */
   private static Dataset<Row> baseScores(Dataset<Row> rows, BaseLearners base) {
     Dataset<Row> withLr = base.lr().transform(rows)
@@ -343,6 +358,13 @@ public final class Trainer {
         .drop("xgb_probability", "xgb_raw", "xgb_prediction");
     if (base.fm().isPresent()) {
       scored = Fm.score(base.fm().get(), scored);
+    }
+    if (base.ranker().isPresent()) {
+      // The ranker's raw margin is its score; as a probability, the stack's logit of it is the margin itself.
+      Column margin = functions.vector_to_array(col("rank_raw"), "float64").getItem(1);
+      scored = Xgboost.sparkModel(base.ranker().get(), "rank").transform(scored)
+          .withColumn("p_" + RANKER, lit(1).divide(lit(1).plus(exp(margin.multiply(-1)))))
+          .drop("rank_probability", "rank_raw", "rank_prediction");
     }
     for (String learner : base.names()) {
       scored = scored.withColumn("logit_" + learner, logit(col("p_" + learner)));
@@ -356,7 +378,7 @@ public final class Trainer {
    * probabilities, the baseline the stack must beat) to vectorized rows.
    */
   static Dataset<Row> score(Dataset<Row> rows, Learners learners) {
-    List<String> names = learners.base().names();
+    List<String> names = learners.base().probabilityNames();
     Column sum = names.stream().map(learner -> col("p_" + learner)).reduce(Column::plus).orElseThrow();
     return learners.stack().transform(baseScores(rows, learners.base()))
         .withColumn("p_stack", functions.vector_to_array(col("stack_probability"), "float64").getItem(1))

@@ -5,8 +5,10 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.flywheel.lakehouse.LakehouseException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import ml.dmlc.xgboost4j.LabeledPoint;
@@ -45,10 +47,41 @@ final class Xgboost {
    * sorted by every count feature, and the demo's second model ranked worse trained that way.
    */
   static Booster fit(Dataset<Row> train, TrainConfig config, Optional<Booster> initial) {
-    Iterator<Row> rows = train.orderBy(xxhash64(col("request_id"), col("item_id")), col("request_id"), col("item_id"))
-        .select(functions.vector_to_array(col("features"), "float32"), col("label"))
-        .toLocalIterator();
+    Dataset<Row> ordered = train.orderBy(xxhash64(col("request_id"), col("item_id")), col("request_id"),
+        col("item_id"));
+    return boost(ordered, null, clickParams(config), config.xgboost().rounds(), initial);
+  }
+
+  /**
+   * The ranker's settings: 100 trees of depth 3 at eta 0.1 with min_child_weight 20, the shallow trees that led the
+   * grid on the simulator's examples (README, Training benchmark); fixed, so that a version reproduces.
+   */
+  static final XgboostSettings RANKER_SETTINGS = new XgboostSettings(100, 3, 0.1, 20, 1);
+
+  /**
+   * Boosts {@link #RANKER_SETTINGS}' trees with a pairwise ranking objective on the rows of {@code train} grouped
+   * by request: it learns which of a request's items was clicked rather than how likely a click is, the part of a
+   * global AUC that the pointwise learners share least (continuing {@code initial} when present). Its margins are
+   * scores, not logits. Groups in one order, by a hash of the request, for the reason {@link #fit} gives.
+   */
+  static Booster fitRanker(Dataset<Row> train, TrainConfig config, Optional<Booster> initial) {
+    Dataset<Row> ordered = train.orderBy(xxhash64(col("request_id")), col("request_id"), col("item_id"));
+    Map<String, Object> params = settingsParams(RANKER_SETTINGS, config.gpu());
+    params.put("objective", "rank:pairwise");
+    return boost(ordered, new ArrayList<>(), params, RANKER_SETTINGS.rounds(), initial);
+  }
+
+  /**
+   * Streams {@code ordered}'s rows to the driver into a DMatrix and boosts on it; with {@code groupSizes}, also the
+   * sizes of its runs of one {@code request_id}, XGBoost's query groups.
+   */
+  private static Booster boost(Dataset<Row> ordered, List<Integer> groupSizes, Map<String, Object> params,
+      int rounds, Optional<Booster> initial) {
+    Iterator<Row> rows = ordered.select(functions.vector_to_array(col("features"), "float32"), col("label"),
+        col("request_id")).toLocalIterator();
     Iterator<LabeledPoint> points = new Iterator<>() {
+      private String request;
+
       @Override
       public boolean hasNext() {
         return rows.hasNext();
@@ -57,7 +90,16 @@ final class Xgboost {
       @Override
       public LabeledPoint next() {
         Row row = rows.next();
-        java.util.List<Float> values = row.getList(0);
+        if (groupSizes != null) {
+          String rowRequest = row.getString(2);
+          if (rowRequest.equals(request)) {
+            groupSizes.set(groupSizes.size() - 1, groupSizes.get(groupSizes.size() - 1) + 1);
+          } else {
+            groupSizes.add(1);
+            request = rowRequest;
+          }
+        }
+        List<Float> values = row.getList(0);
         float[] dense = new float[values.size()];
         for (int i = 0; i < dense.length; i++) {
           dense[i] = values.get(i);
@@ -68,8 +110,14 @@ final class Xgboost {
     try {
       DMatrix matrix = new DMatrix(points, null, Float.NaN);
       try {
-        return XGBoost.train(matrix, params(config), config.xgboost().rounds(), Map.of(), null, null, null, 0,
-            initial.orElse(null));
+        if (groupSizes != null) {
+          matrix.setGroup(groupSizes.stream().mapToInt(Integer::intValue).toArray());
+          // A ranking objective weighs groups, not rows: the row iterator gave every row weight 1.
+          float[] groupWeights = new float[groupSizes.size()];
+          java.util.Arrays.fill(groupWeights, 1f);
+          matrix.setWeight(groupWeights);
+        }
+        return XGBoost.train(matrix, params, rounds, Map.of(), null, null, null, 0, initial.orElse(null));
       } finally {
         matrix.dispose();
       }
@@ -78,17 +126,22 @@ final class Xgboost {
     }
   }
 
-  private static Map<String, Object> params(TrainConfig config) {
-    Map<String, Object> params = new HashMap<>();
+  private static Map<String, Object> clickParams(TrainConfig config) {
+    Map<String, Object> params = settingsParams(config.xgboost(), config.gpu());
     params.put("objective", "binary:logistic");
-    params.put("eta", config.xgboost().eta());
-    params.put("max_depth", config.xgboost().maxDepth());
-    params.put("min_child_weight", config.xgboost().minChildWeight());
-    params.put("subsample", config.xgboost().subsample());
+    return params;
+  }
+
+  private static Map<String, Object> settingsParams(XgboostSettings settings, boolean gpu) {
+    Map<String, Object> params = new HashMap<>();
+    params.put("eta", settings.eta());
+    params.put("max_depth", settings.maxDepth());
+    params.put("min_child_weight", settings.minChildWeight());
+    params.put("subsample", settings.subsample());
     params.put("tree_method", "hist");
     params.put("seed", 7);
     params.put("nthread", Runtime.getRuntime().availableProcessors());
-    if (config.gpu()) {
+    if (gpu) {
       params.put("device", "cuda");
     }
     return params;
@@ -101,6 +154,11 @@ final class Xgboost {
    * under the caller once the model is dropped (seen as "Booster has already been disposed").
    */
   static XGBoostClassificationModel sparkModel(Booster booster) {
+    return sparkModel(booster, "xgb");
+  }
+
+  /** {@link #sparkModel(Booster)} with its columns named {@code <prefix>_probability}, {@code _raw}, {@code _prediction}. */
+  static XGBoostClassificationModel sparkModel(Booster booster, String prefix) {
     Booster copy;
     try {
       copy = XGBoost.loadModel(booster.toByteArray("ubj"));
@@ -110,9 +168,9 @@ final class Xgboost {
     XGBoostClassificationModel model = new XGBoostClassificationModel(Identifiable.randomUID("xgbc"), 2,
         new ml.dmlc.xgboost4j.scala.Booster(copy), Option.<XGBoostTrainingSummary>empty());
     model.setFeaturesCol("features");
-    model.setProbabilityCol("xgb_probability");
-    model.setRawPredictionCol("xgb_raw");
-    model.setPredictionCol("xgb_prediction");
+    model.setProbabilityCol(prefix + "_probability");
+    model.setRawPredictionCol(prefix + "_raw");
+    model.setPredictionCol(prefix + "_prediction");
     return model;
   }
 }

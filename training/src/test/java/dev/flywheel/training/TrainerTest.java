@@ -41,12 +41,12 @@ class TrainerTest {
 
   /**
    * The exported bundle, read by serving's ModelBundle from raw features and the ids, gives every
-   * holdout row the p_lr, p_xgboost, p_fm and p_stack Spark gave it (the holdout's items are all new:
+   * holdout row the p_lr, p_xgboost, p_fm, p_ranker and p_stack Spark gave it (the holdout's items are all new:
    * the fm's unseen-bucket path; its users were seen).
    */
   private static void assertBundleScoresAsSpark(ModelVersion version, Dataset<Row> holdout) {
     List<String> features = Trainer.featureColumns();
-    List<String> outputs = List.of("p_lr", "p_xgboost", "p_fm", "p_stack");
+    List<String> outputs = List.of("p_lr", "p_xgboost", "p_fm", "p_ranker", "p_stack");
     List<String> columns = new ArrayList<>(features);
     columns.addAll(outputs);
     columns.addAll(List.of("user_id", "item_id"));
@@ -97,16 +97,19 @@ class TrainerTest {
     assertTrue(v1.metrics().get("auc") > 0.75, "stack auc " + v1.metrics());
     assertTrue(v1.metrics().get("lr.auc") > 0.75 && v1.metrics().get("xgboost.auc") > 0.7, v1.metrics().toString());
     assertTrue(v1.metrics().get("fm.auc") > 0.75, v1.metrics().toString());
+    assertTrue(v1.metrics().get("ranker.auc") > 0.7, v1.metrics().toString());
     assertTrue(v1.metrics().containsKey("fm.log_loss") && v1.metrics().containsKey("average.auc"), v1.metrics().toString());
     assertTrue(v1.metrics().get("auc") > popularityAuc + 0.15, "popularity auc " + popularityAuc);
     assertTrue(v1.metrics().get("ndcg_at_10") > 0 && v1.metrics().get("mrr") > 0, v1.metrics().toString());
     assertEquals(false, v1.warmStart().get("xgboost"));
     assertEquals(false, v1.warmStart().get("fm"));
+    assertEquals(false, v1.warmStart().get("ranker"));
     assertBundleScoresAsSpark(v1, lastSlice);
     // The holdout a benchmark scores again is the one the run evaluated: the same stack AUC.
     assertEquals(v1.metrics().get("auc"), Metrics.auc(Trainer.score(Trainer.fullRunHoldout(first, config), v1),
         "p_stack"), 1e-12);
-    for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "fm.json", "stack.json", "model-card.json")) {
+    for (String file : List.of("manifest.json", "lr.json", "xgboost.json", "fm.json", "ranker.json", "stack.json",
+        "model-card.json")) {
       assertTrue(Files.isRegularFile(Path.of(v1.artifactLocation(), "bundle", file)), file);
     }
     // The fixture's users have about 40 training examples each, its items one: the bundle parity above
@@ -130,7 +133,8 @@ class TrainerTest {
     assertEquals(ModelStatus.REJECTED, v2.status(), v2.gateReason());
     assertEquals(1L, v2.parentVersion());
     assertEquals(1L, registry.champion().orElseThrow().version());
-    assertTrue(v2.warmStart().get("lr") && v2.warmStart().get("xgboost") && v2.warmStart().get("fm"),
+    assertTrue(v2.warmStart().get("lr") && v2.warmStart().get("xgboost") && v2.warmStart().get("fm")
+        && v2.warmStart().get("ranker"),
         v2.warmStart().toString());
     assertEquals("1", v2.params().get("stats_version"));
     assertEquals(1L, v2.inputVersions().get("gold.feature_stats"));

@@ -20,8 +20,9 @@ import java.util.Map;
  * <p>Layout of the bundle folder: {@code manifest.json} names the features in vector order, their
  * transforms, the value a missing feature takes before its transform, the feature job's settings the
  * features were computed with, the ids' hash bucket count ({@code hash_buckets}, with fm), and the files
- * of the learners ({@code lr.json}, {@code xgboost.json}, {@code fm.json}, {@code stack.json}) and the
- * model card. The stack's inputs are the base learners' logits in that order.
+ * of the learners ({@code lr.json}, {@code xgboost.json}, {@code fm.json}, {@code ranker.json},
+ * {@code stack.json}) and the model card. The stack's inputs are the base learners' logits in that order
+ * (the ranker's: its margin).
  */
 public final class ModelBundle {
   /** The format this reader understands. */
@@ -30,6 +31,7 @@ public final class ModelBundle {
   public static final String P_LR = "p_lr";
   public static final String P_XGBOOST = "p_xgboost";
   public static final String P_FM = "p_fm";
+  public static final String P_RANKER = "p_ranker";
   public static final String P_STACK = "p_stack";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +46,7 @@ public final class ModelBundle {
   private final LinearModel lr;
   private final XGBoostTrees xgboost;
   private final FactorizationMachine fm;
+  private final XGBoostTrees ranker;
   private final long hashBuckets;
   private final LinearModel stack;
   private final List<String> outputs;
@@ -52,8 +55,8 @@ public final class ModelBundle {
 
   private ModelBundle(Path directory, String label, List<String> features, FeatureTransform[] transforms,
       double missingValue, double priorStrength, List<Double> halfLivesSeconds, LinearModel lr, XGBoostTrees xgboost,
-      FactorizationMachine fm, long hashBuckets, LinearModel stack, List<String> outputs, int scoreOutput,
-      JsonNode card) {
+      FactorizationMachine fm, XGBoostTrees ranker, long hashBuckets, LinearModel stack, List<String> outputs,
+      int scoreOutput, JsonNode card) {
     this.directory = directory;
     this.label = label;
     this.features = features;
@@ -64,6 +67,7 @@ public final class ModelBundle {
     this.lr = lr;
     this.xgboost = xgboost;
     this.fm = fm;
+    this.ranker = ranker;
     this.hashBuckets = hashBuckets;
     this.stack = stack;
     this.outputs = outputs;
@@ -103,6 +107,8 @@ public final class ModelBundle {
     XGBoostTrees xgboost = XGBoostTrees.fromJson(readJson(directory, required(learners, "xgboost", directory).asText()));
     FactorizationMachine fm = learners.hasNonNull("fm")
         ? FactorizationMachine.fromJson(readJson(directory, learners.get("fm").asText())) : null;
+    XGBoostTrees ranker = learners.hasNonNull("ranker")
+        ? XGBoostTrees.fromJson(readJson(directory, learners.get("ranker").asText())) : null;
     long hashBuckets = fm == null ? 0 : required(manifest, "hash_buckets", directory).asLong();
     if (fm != null && hashBuckets <= 0) {
       throw new InvalidBundleException(directory + ": hash_buckets must be a positive count, is "
@@ -111,12 +117,20 @@ public final class ModelBundle {
     JsonNode stackJson = readJson(directory, required(manifest, "stack", directory).asText());
     LinearModel stack = linear(stackJson, "stack");
     if (lr.size() != features.size() || xgboost.featureCount() != features.size()
-        || (fm != null && fm.featureCount() != features.size())) {
+        || (fm != null && fm.featureCount() != features.size())
+        || (ranker != null && ranker.featureCount() != features.size())) {
       throw new InvalidBundleException(directory + ": the manifest lists " + features.size() + " features but lr has "
           + lr.size() + " coefficients, xgboost " + xgboost.featureCount() + " features"
-          + (fm == null ? "" : " and fm " + fm.featureCount() + " features"));
+          + (fm == null ? "" : ", fm " + fm.featureCount() + " features")
+          + (ranker == null ? "" : ", ranker " + ranker.featureCount() + " features"));
     }
-    List<String> bases = fm == null ? List.of("lr", "xgboost") : List.of("lr", "xgboost", "fm");
+    List<String> bases = new ArrayList<>(List.of("lr", "xgboost"));
+    if (fm != null) {
+      bases.add("fm");
+    }
+    if (ranker != null) {
+      bases.add("ranker");
+    }
     List<String> stackInputs = bases.stream().map(name -> "logit_" + name).toList();
     List<String> storedInputs = new ArrayList<>();
     stackJson.path("inputs").forEach(input -> storedInputs.add(input.asText()));
@@ -135,7 +149,7 @@ public final class ModelBundle {
         : JSON.createObjectNode();
     return new ModelBundle(directory, manifest.path("label").asText(""), List.copyOf(features), transforms,
         manifest.path("missing_value").asDouble(0.0), featureConfig.path("prior_strength").asDouble(20.0),
-        List.copyOf(halfLives), lr, xgboost, fm, hashBuckets, stack, List.copyOf(outputs), scoreOutput, card);
+        List.copyOf(halfLives), lr, xgboost, fm, ranker, hashBuckets, stack, List.copyOf(outputs), scoreOutput, card);
   }
 
   /** Feature names in vector order. */
@@ -179,7 +193,8 @@ public final class ModelBundle {
 
   /**
    * Every output's probability of each candidate, in {@link #outputs()} order: {@link #P_LR},
-   * {@link #P_XGBOOST}, {@link #P_FM} (bundles with fm), {@link #P_STACK}.
+   * {@link #P_XGBOOST}, {@link #P_FM} (bundles with fm), {@link #P_RANKER} (bundles with a ranker),
+   * {@link #P_STACK}.
    */
   public Map<String, double[]> scoreAll(Candidates candidates) {
     double[][] byOutput = new double[outputs.size()][candidates.size()];
@@ -237,6 +252,10 @@ public final class ModelBundle {
       if (fm != null) {
         probabilities[2] = fm.probability(inputs, userBucket,
             IdBuckets.bucket(candidates.itemIds().get(r), hashBuckets));
+      }
+      if (ranker != null) {
+        // In double, as the trainer computes it from XGBoost's margin: the stack reads the margin back as a logit.
+        probabilities[logits.length - 1] = 1.0 / (1.0 + Math.exp(-ranker.margin(inputs, treeInputs)));
       }
       for (int b = 0; b < logits.length; b++) {
         logits[b] = LinearModel.logit(probabilities[b]);

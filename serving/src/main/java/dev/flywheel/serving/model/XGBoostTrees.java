@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A binary:logistic gradient-boosted tree ensemble read from XGBoost's own JSON model format and
- * evaluated by walking the trees in plain Java: no native library, no DMatrix per call. XGBoost works
- * in float32 (feature values, split thresholds, leaf sums, the sigmoid), and so does this walk, which is
- * what makes its probabilities equal XGBoost's own to float precision.
+ * A gradient-boosted tree ensemble, binary:logistic or rank:pairwise, read from XGBoost's own JSON model
+ * format and evaluated by walking the trees in plain Java: no native library, no DMatrix per call. XGBoost
+ * works in float32 (feature values, split thresholds, leaf sums, the sigmoid), and so does this walk, which
+ * is what makes its probabilities equal XGBoost's own to float precision. A ranker's output is its
+ * {@link #margin}, a score.
  */
 public final class XGBoostTrees {
   private final Tree[] trees;
@@ -25,8 +26,9 @@ public final class XGBoostTrees {
   public static XGBoostTrees fromJson(JsonNode model) {
     JsonNode learner = require(model, "learner");
     String objective = require(require(learner, "objective"), "name").asText();
-    if (!objective.equals("binary:logistic")) {
-      throw new InvalidBundleException("XGBoost objective is " + objective + "; bundles hold binary:logistic models");
+    if (!objective.equals("binary:logistic") && !objective.equals("rank:pairwise")) {
+      throw new InvalidBundleException("XGBoost objective is " + objective
+          + "; bundles hold binary:logistic and rank:pairwise models");
     }
     JsonNode booster = require(learner, "gradient_booster");
     if (!require(booster, "name").asText().equals("gbtree")) {
@@ -39,8 +41,8 @@ public final class XGBoostTrees {
     for (JsonNode tree : require(require(booster, "model"), "trees")) {
       trees.add(Tree.fromJson(tree, trees.size()));
     }
-    // binary:logistic stores base_score as a probability; the trees add to its logit.
-    float baseMargin = (float) -Math.log(1.0 / baseScore - 1.0);
+    // binary:logistic stores base_score as a probability, the trees add to its logit; a ranker's is a margin.
+    float baseMargin = objective.equals("binary:logistic") ? (float) -Math.log(1.0 / baseScore - 1.0) : baseScore;
     return new XGBoostTrees(trees.toArray(Tree[]::new), baseMargin, featureCount);
   }
 
@@ -51,6 +53,12 @@ public final class XGBoostTrees {
 
   /** {@link #probability(double[])} with {@code values} (one per feature) as the working array. */
   double probability(double[] features, float[] values) {
+    float margin = margin(features, values);
+    return 1.0f / (1.0f + (float) Math.exp(-margin));
+  }
+
+  /** The sum of the trees' leaves and the base margin, with {@code values} as the working array. */
+  float margin(double[] features, float[] values) {
     if (features.length != featureCount || values.length != featureCount) {
       throw new IllegalArgumentException("the XGBoost model expects " + featureCount + " features, got " + features.length);
     }
@@ -61,8 +69,7 @@ public final class XGBoostTrees {
     for (Tree tree : trees) {
       margin += tree.leafValue(values);
     }
-    margin += baseMargin;
-    return 1.0f / (1.0f + (float) Math.exp(-margin));
+    return margin + baseMargin;
   }
 
   /** The number of features the model was trained on. */
