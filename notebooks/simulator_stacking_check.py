@@ -105,9 +105,12 @@ def main(path, evaluation_from):
         matrix.set_group(sizes)
         params = dict(BOOSTING, objective="rank:pairwise", max_depth=3, eta=0.1, min_child_weight=20)
         booster = xgb.train(params, matrix, 100)
-        # The margin is a score; as a "probability" its logistic function, whose logit the stack reads back.
-        return lambda m: np.stack([1 - expit(booster.predict(xgb.DMatrix(m), output_margin=True)),
-                                   expit(booster.predict(xgb.DMatrix(m), output_margin=True))], 1)
+        def predict_proba(m):
+            # The margin is a score; as a "probability" its logistic function, whose logit the stack reads back.
+            p = expit(booster.predict(xgb.DMatrix(m), output_margin=True))
+            return np.stack([1 - p, p], 1)
+
+        return predict_proba
 
     on_validation, on_evaluation = {}, {}
     for name, fit in {"lr": lr, "xgboost": boosted, "mlp": mlp, "recent_lr": recent_lr, "ranker": ranker}.items():

@@ -42,11 +42,12 @@ import org.apache.spark.sql.Row;
  * see the features normalized with one gold.feature_stats version ({@link Normalization}), the same
  * numbers the bundle carries to the server. Base learners: elastic-net logistic regression, XGBoost
  * (trained in the driver, see {@link Xgboost}), a factorization machine that adds the hashed user and
- * item ids ({@link Fm}) and XGBoost's pairwise ranker over the requests' items; the candidate's score is a logistic-regression stack over their logits fitted
- * on the validation slice; LR and XGBoost are then refitted on the train and validation slices together,
- * so the served models know the freshest examples before the holdout, and so is the ranker. All but LR continue the
- * champion's models in an incremental run (XGBoost and FM start cold with --full, so the tree count
- * does not grow without end and FM's ids are indexed on all history); FM learns from the train slice only.
+ * item ids ({@link Fm}) and XGBoost's pairwise ranker over the requests' items; the candidate's score is a
+ * logistic-regression stack over their logits fitted on the validation slice; LR, XGBoost and the ranker are
+ * then refitted on the train and validation slices together, so the served models know the freshest examples
+ * before the holdout. All four continue the champion's models in an incremental run (XGBoost, the ranker
+ * and FM start cold with --full, so the tree count does not grow without end and FM's ids are indexed on all
+ * history); FM learns from the train slice only.
  * The champion's models and normalization are the ones it was trained with, so a new stats version
  * shifts the warm-started models' inputs slightly; the new rounds and iterations correct for it.
  */

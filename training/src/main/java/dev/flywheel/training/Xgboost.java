@@ -6,11 +6,13 @@ import static org.apache.spark.sql.functions.xxhash64;
 import dev.flywheel.lakehouse.LakehouseException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import ml.dmlc.xgboost4j.LabeledPoint;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -20,6 +22,7 @@ import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
 import ml.dmlc.xgboost4j.scala.spark.XGBoostTrainingSummary;
 import org.apache.spark.ml.functions;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import scala.Option;
@@ -49,7 +52,7 @@ final class Xgboost {
   static Booster fit(Dataset<Row> train, TrainConfig config, Optional<Booster> initial) {
     Dataset<Row> ordered = train.orderBy(xxhash64(col("request_id"), col("item_id")), col("request_id"),
         col("item_id"));
-    return boost(ordered, null, clickParams(config), config.xgboost().rounds(), initial);
+    return boost(ordered, false, clickParams(config), config.xgboost().rounds(), initial);
   }
 
   /**
@@ -68,20 +71,20 @@ final class Xgboost {
     Dataset<Row> ordered = train.orderBy(xxhash64(col("request_id")), col("request_id"), col("item_id"));
     Map<String, Object> params = settingsParams(RANKER_SETTINGS, config.gpu());
     params.put("objective", "rank:pairwise");
-    return boost(ordered, new ArrayList<>(), params, RANKER_SETTINGS.rounds(), initial);
+    return boost(ordered, true, params, RANKER_SETTINGS.rounds(), initial);
   }
 
   /**
-   * Streams {@code ordered}'s rows to the driver into a DMatrix and boosts on it; with {@code groupSizes}, also the
-   * sizes of its runs of one {@code request_id}, XGBoost's query groups.
+   * Streams {@code ordered}'s rows to the driver into a DMatrix and boosts on it; {@code byRequest}: with its runs
+   * of one {@code request_id} as XGBoost's query groups.
    */
-  private static Booster boost(Dataset<Row> ordered, List<Integer> groupSizes, Map<String, Object> params,
-      int rounds, Optional<Booster> initial) {
-    Iterator<Row> rows = ordered.select(functions.vector_to_array(col("features"), "float32"), col("label"),
-        col("request_id")).toLocalIterator();
+  private static Booster boost(Dataset<Row> ordered, boolean byRequest, Map<String, Object> params, int rounds,
+      Optional<Booster> initial) {
+    Column features = functions.vector_to_array(col("features"), "float32");
+    Iterator<Row> rows = (byRequest ? ordered.select(features, col("label"), col("request_id"))
+        : ordered.select(features, col("label"))).toLocalIterator();
+    RequestGroups groups = new RequestGroups();
     Iterator<LabeledPoint> points = new Iterator<>() {
-      private String request;
-
       @Override
       public boolean hasNext() {
         return rows.hasNext();
@@ -90,14 +93,8 @@ final class Xgboost {
       @Override
       public LabeledPoint next() {
         Row row = rows.next();
-        if (groupSizes != null) {
-          String rowRequest = row.getString(2);
-          if (rowRequest.equals(request)) {
-            groupSizes.set(groupSizes.size() - 1, groupSizes.get(groupSizes.size() - 1) + 1);
-          } else {
-            groupSizes.add(1);
-            request = rowRequest;
-          }
+        if (byRequest) {
+          groups.add(row.getString(2));
         }
         List<Float> values = row.getList(0);
         float[] dense = new float[values.size()];
@@ -110,11 +107,12 @@ final class Xgboost {
     try {
       DMatrix matrix = new DMatrix(points, null, Float.NaN);
       try {
-        if (groupSizes != null) {
-          matrix.setGroup(groupSizes.stream().mapToInt(Integer::intValue).toArray());
+        if (byRequest) {
+          int[] sizes = groups.sizes();
+          matrix.setGroup(sizes);
           // A ranking objective weighs groups, not rows: the row iterator gave every row weight 1.
-          float[] groupWeights = new float[groupSizes.size()];
-          java.util.Arrays.fill(groupWeights, 1f);
+          float[] groupWeights = new float[sizes.length];
+          Arrays.fill(groupWeights, 1f);
           matrix.setWeight(groupWeights);
         }
         return XGBoost.train(matrix, params, rounds, Map.of(), null, null, null, 0, initial.orElse(null));
@@ -123,6 +121,29 @@ final class Xgboost {
       }
     } catch (XGBoostError e) {
       throw new LakehouseException("XGBoost training failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The sizes of the runs of one request in a stream of rows, in order. */
+  private static final class RequestGroups {
+    private final List<Integer> sizes = new ArrayList<>();
+    private String request;
+    private int size;
+
+    void add(String rowRequest) {
+      if (!rowRequest.equals(request)) {
+        if (size > 0) {
+          sizes.add(size);
+        }
+        request = rowRequest;
+        size = 0;
+      }
+      size++;
+    }
+
+    int[] sizes() {
+      IntStream last = size > 0 ? IntStream.of(size) : IntStream.empty();
+      return IntStream.concat(sizes.stream().mapToInt(Integer::intValue), last).toArray();
     }
   }
 

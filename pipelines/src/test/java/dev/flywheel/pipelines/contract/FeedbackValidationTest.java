@@ -142,9 +142,8 @@ class FeedbackValidationTest {
   }
 
   /**
-   * A context read in the record's single parse and one that needs a second (a JSON object inside a
-   * string) come out alike, and so does a valid record whose other fields share its batch with
-   * records that take the second parse.
+   * A context object (nested values as their JSON text, numbers as text, nulls kept) and a JSON object
+   * inside a string both become a map of text; a null context is no context; an array is mistyped.
    */
   @Test
   void readsEveryShapeOfContextAsAMapOfText() {
