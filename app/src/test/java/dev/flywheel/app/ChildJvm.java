@@ -22,14 +22,13 @@ final class ChildJvm {
         .collect(Collectors.joining(File.pathSeparator));
   }
 
-  /** {@code java <flags> -cp <classpath> <mainAndArgs>} with the build's Java 17 flags and test JIT setting. */
+  /** {@code java <flags> -cp <classpath> <mainAndArgs>} with the Java 17 flags of the build. */
   static List<String> command(String classpath, List<String> mainAndArgs) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
     command.add("-XX:+UseParallelGC"); // bin/flywheel's collector, and for its reason (README, "The command line")
     command.addAll(List.of(System.getProperty("flywheel.jvm.flags").split(" ")));
-    command.addAll(List.of(System.getProperty("flywheel.test.jit").split(" ")));
     command.add("-Dflywheel.kafka.lib=" + System.getProperty("flywheel.kafka.lib"));
     command.addAll(List.of("-cp", classpath));
     command.addAll(mainAndArgs);
