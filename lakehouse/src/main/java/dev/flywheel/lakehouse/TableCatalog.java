@@ -188,7 +188,7 @@ public final class TableCatalog {
     return spark.createDataFrame(List.of(), withChanges);
   }
 
-  private static TableIdentifier identifier(SparkSession spark, String table) {
+  static TableIdentifier identifier(SparkSession spark, String table) {
     try {
       return spark.sessionState().sqlParser().parseTableIdentifier(table);
     } catch (ParseException e) {
@@ -196,7 +196,7 @@ public final class TableCatalog {
     }
   }
 
-  private static void requireTable(SparkSession spark, String table) {
+  static void requireTable(SparkSession spark, String table) {
     if (!spark.catalog().tableExists(table)) {
       throw new TableNotFoundException(table);
     }

@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.when;
 
 import dev.flywheel.lakehouse.FlywheelHome;
+import dev.flywheel.lakehouse.IdempotentAppender;
 import dev.flywheel.lakehouse.ReadMode;
 import dev.flywheel.lakehouse.RowCounts;
 import dev.flywheel.lakehouse.RunLedger;
@@ -57,9 +58,9 @@ import scala.runtime.BoxedUnit;
 /**
  * Structured Streaming from Kafka into bronze, exactly once: each micro-batch is validated,
  * deduplicated by {@code event_id} in the state store, and appended to
- * {@code bronze.feedback_events} and {@code bronze.feedback_quarantine} with Delta's idempotent
- * writes ({@code txnAppId} = the query's stable id kept in its checkpoint, {@code txnVersion} = the
- * batch id), so a batch replayed after a crash writes nothing twice.
+ * {@code bronze.feedback_events} and {@code bronze.feedback_quarantine} once per batch ({@link
+ * IdempotentAppender}: Delta's transaction ids, the application id the query's stable id kept in its
+ * checkpoint, the version the batch id), so a batch replayed after a crash writes nothing twice.
  */
 public final class StreamingIngest {
   /** The ledger's name of this job. */
@@ -314,6 +315,9 @@ public final class StreamingIngest {
    */
   static final class BatchSink implements VoidFunction2<Dataset<Row>, Long> {
     private final String queryId;
+    private final IdempotentAppender bronzeAppends;
+    private final IdempotentAppender quarantineAppends;
+    private final IdempotentAppender metricsAppends;
     final AtomicLong records = new AtomicLong();
     final AtomicLong valid = new AtomicLong();
     final AtomicLong quarantined = new AtomicLong();
@@ -321,6 +325,14 @@ public final class StreamingIngest {
 
     BatchSink(String queryId) {
       this.queryId = queryId;
+      this.bronzeAppends = appender(Tables.FEEDBACK_EVENTS.qualifiedName());
+      this.quarantineAppends = appender(Tables.FEEDBACK_QUARANTINE.qualifiedName());
+      this.metricsAppends = appender(Tables.INGEST_BATCHES.qualifiedName());
+    }
+
+    /** The batches' writer of {@code table}: its id is the one the ingest's Delta write options used. */
+    private IdempotentAppender appender(String table) {
+      return new IdempotentAppender(table, "flywheel-ingest/" + queryId + "/" + table);
     }
 
     @Override
@@ -345,13 +357,12 @@ public final class StreamingIngest {
         long validCount = stats.getLong(1);
         List<Long> arrivedPercentiles = stats.getList(3);
         SparkSession spark = persisted.sparkSession();
-        Runnable bronze = () -> appendOnce(FeedbackValidation.validEvents(persisted),
-            Tables.FEEDBACK_EVENTS.qualifiedName(), batchId);
+        Runnable bronze = () -> bronzeAppends.append(FeedbackValidation.validEvents(persisted), batchId);
         if (validCount < total) {
           // A replay of the batch has the same records, so it skips or repeats this write alike. The two
           // tables commit independently, so the quarantine's commit overlaps bronze's instead of following it.
-          alongside(bronze, () -> appendOnce(FeedbackValidation.quarantineRecords(persisted),
-              Tables.FEEDBACK_QUARANTINE.qualifiedName(), batchId));
+          alongside(bronze, () -> quarantineAppends.append(FeedbackValidation.quarantineRecords(persisted),
+              batchId));
         } else {
           bronze.run();
         }
@@ -361,9 +372,8 @@ public final class StreamingIngest {
             committedAt - stats.getLong(2),
             new Timestamp(committedAt),
             TableCatalog.latestVersion(spark, Tables.FEEDBACK_EVENTS.qualifiedName()));
-        pendingMetrics = startAlongside(() -> appendOnce(
-            spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()),
-            Tables.INGEST_BATCHES.qualifiedName(), batchId));
+        pendingMetrics = startAlongside(() -> metricsAppends.append(
+            spark.createDataFrame(List.of(metrics), Tables.INGEST_BATCHES.schema()), batchId));
         records.addAndGet(total);
         valid.addAndGet(validCount);
         quarantined.addAndGet(total - validCount);
@@ -442,13 +452,6 @@ public final class StreamingIngest {
       }
       first.addSuppressed(next);
       return first;
-    }
-
-    private void appendOnce(Dataset<Row> rows, String table, long batchId) {
-      rows.write().format("delta").mode("append")
-          .option("txnAppId", "flywheel-ingest/" + queryId + "/" + table)
-          .option("txnVersion", batchId)
-          .saveAsTable(table);
     }
   }
 }
