@@ -104,7 +104,7 @@ public final class IdempotentAppender {
           }
         }
         seenThroughVersion = snapshot.version();
-      } catch (RuntimeException logCleanedUp) {
+      } catch (RuntimeException commitsNoLongerReadable) {
         seenThroughVersion = -1;
       }
     }
