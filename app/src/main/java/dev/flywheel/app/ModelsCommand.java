@@ -3,6 +3,7 @@ package dev.flywheel.app;
 import dev.flywheel.training.ModelRegistry;
 import dev.flywheel.training.ModelVersion;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
@@ -37,7 +38,11 @@ final class ModelsCommand implements Runnable {
 
   @Command(name = "list", description = "Every version: status, AUC, log loss, gate reason.")
   void list() {
-    for (ModelVersion v : registry().list()) {
+    List<ModelVersion> versions = registry().list();
+    if (versions.isEmpty()) {
+      out().println("no model versions yet: `flywheel train` registers the first one");
+    }
+    for (ModelVersion v : versions) {
       out().printf("v%d  %-9s  auc %.4f  log_loss %.4f  %s%n", v.version(), v.status().stored(),
           v.metrics().getOrDefault("auc", Double.NaN), v.metrics().getOrDefault("log_loss", Double.NaN),
           v.gateReason());

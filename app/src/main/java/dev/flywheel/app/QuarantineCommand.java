@@ -1,12 +1,16 @@
 package dev.flywheel.app;
 
+import dev.flywheel.pipelines.contract.FeedbackValidation;
 import dev.flywheel.pipelines.ingest.BronzeWrites;
 import dev.flywheel.pipelines.ingest.QuarantineReplay;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -23,7 +27,7 @@ final class QuarantineCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list or replay");
+    throw new ParameterException(spec.commandLine(), "Missing subcommand: list or replay");
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true,
@@ -59,6 +63,12 @@ final class QuarantineCommand implements Runnable {
 
     @Override
     public void run() {
+      List<String> reasons = Arrays.stream(FeedbackValidation.Reason.values()).map(FeedbackValidation.Reason::code)
+          .toList();
+      if (reason != null && !reasons.contains(reason)) {
+        throw new ParameterException(spec.commandLine(),
+            "Unknown --reason '" + reason + "'; the reasons are " + String.join(", ", reasons));
+      }
       BronzeWrites.Landed landed = QuarantineReplay.replay(parent.flywheel.spark(), Optional.ofNullable(reason));
       Landings.print(spec, landed, "replay" + (reason == null ? "" : " of " + reason));
     }

@@ -1,6 +1,7 @@
 package dev.flywheel.app;
 
 import dev.flywheel.lakehouse.LakehouseException;
+import dev.flywheel.training.ModelRegistry;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
@@ -78,7 +79,11 @@ final class TrainCommand implements Runnable {
     TrainJob.Result result = TrainJob.run(flywheel.spark(), config);
     PrintWriter out = spec.commandLine().getOut();
     if (result.version().isEmpty()) {
-      out.println("train run " + result.run().sequence() + ": no new examples since the champion's window");
+      boolean hasChampion = ModelRegistry.onDelta(flywheel.spark(), flywheel.home().models()).champion().isPresent();
+      out.println("train run " + result.run().sequence() + (hasChampion
+          ? ": no new examples since the champion's window"
+          : ": no training examples yet; gold.training_examples gets an impression once the features job's frontier"
+              + " (the newest event time less 30 h by default) has passed it, see `flywheel tables`"));
     } else {
       ModelVersion v = result.version().get();
       out.printf("train run %d: v%d %s (%s): auc %.4f, log loss %.4f%n", result.run().sequence(), v.version(),

@@ -96,7 +96,7 @@ class FlywheelCliTest {
     assertEquals(0, cli("init").exitCode());
     Result list = cli("models", "list");
     assertEquals(0, list.exitCode(), list.err());
-    assertEquals("", list.out());
+    assertEquals("no model versions yet: `flywheel train` registers the first one\n", list.out());
     Result rollback = cli("models", "rollback");
     assertEquals(1, rollback.exitCode());
     assertTrue(rollback.err().contains("Cannot roll back: ml.model_versions has no champion"), rollback.err());
@@ -118,6 +118,16 @@ class FlywheelCliTest {
     assertEquals(2, result.exitCode());
     assertTrue(result.err().startsWith("Unmatched argument at index 1: 'frobnicate'"), result.err());
     assertTrue(result.err().contains("Usage: flywheel"), result.err());
+  }
+
+  @Test
+  void quarantineReplayRejectsAnUnknownReasonWithTheKnownOnes() {
+    Result result = cli("quarantine", "replay", "--reason", "bogus_reason");
+
+    assertEquals(2, result.exitCode());
+    assertTrue(result.err().startsWith("Unknown --reason 'bogus_reason'; the reasons are empty, too_large, not_utf8,"),
+        result.err());
+    assertTrue(result.err().contains("Usage: flywheel quarantine replay"), result.err());
   }
 
   @Test
