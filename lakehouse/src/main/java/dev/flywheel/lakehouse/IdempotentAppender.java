@@ -44,6 +44,7 @@ import scala.collection.JavaConverters;
 public final class IdempotentAppender {
   private final String table;
   private final String appId;
+  private CatalogTable catalogTable;
   private long lastWritten;
   private long seenThroughVersion = -1;
 
@@ -70,7 +71,10 @@ public final class IdempotentAppender {
    */
   public synchronized boolean append(Dataset<Row> rows, long version) {
     SparkSession spark = rows.sparkSession();
-    CatalogTable catalogTable = catalogTable(spark);
+    if (catalogTable == null) {
+      // Resolved once, as Delta's own streaming sink does: a metastore lookup per micro-batch buys nothing.
+      catalogTable = catalogTable(spark);
+    }
     DeltaLog log = DeltaLog.forTable(spark, catalogTable);
     OptimisticTransaction txn = log.startTransaction(Option.apply(catalogTable), Option.empty());
     catchUp(log, txn.snapshot());
@@ -132,7 +136,6 @@ public final class IdempotentAppender {
   }
 
   private CatalogTable catalogTable(SparkSession spark) {
-    TableCatalog.requireTable(spark, table);
     try {
       return spark.sessionState().catalog().getTableMetadata(TableCatalog.identifier(spark, table));
     } catch (NoSuchDatabaseException | NoSuchTableException e) {

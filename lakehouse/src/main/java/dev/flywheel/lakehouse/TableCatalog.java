@@ -196,7 +196,7 @@ public final class TableCatalog {
     }
   }
 
-  static void requireTable(SparkSession spark, String table) {
+  private static void requireTable(SparkSession spark, String table) {
     if (!spark.catalog().tableExists(table)) {
       throw new TableNotFoundException(table);
     }
