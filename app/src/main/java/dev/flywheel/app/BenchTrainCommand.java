@@ -71,6 +71,11 @@ final class BenchTrainCommand implements Runnable {
       description = "With --simulator: ranking requests, about 12 events each (default: ${DEFAULT-VALUE}).")
   long requests;
 
+  @Option(names = "--users", defaultValue = "" + DriftRetrainBench.Config.DEFAULT_USERS,
+      description = "With --simulator: users of the simulated world; the same requests among fewer users give each"
+          + " more history, so personal taste becomes learnable (default: ${DEFAULT-VALUE}).")
+  int users;
+
   @Option(names = "--days", defaultValue = "12",
       description = "With --simulator: days of traffic; the drift starts the second-to-last (default: ${DEFAULT-VALUE}:"
           + " an incremental window of a day and its replay against a full history of eleven).")
@@ -203,8 +208,8 @@ final class BenchTrainCommand implements Runnable {
   }
 
   private void runOnSimulator() {
-    DriftRetrainBench.Config config = Arguments.valid(spec, () -> new DriftRetrainBench.Config(requests, days, seed,
-        xgboost.settings()));
+    DriftRetrainBench.Config config = Arguments.valid(spec,
+        () -> new DriftRetrainBench.Config(requests, users, days, seed, xgboost.settings()));
     FlywheelHome benchHome = scratchHome();
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "train");
@@ -215,7 +220,17 @@ final class BenchTrainCommand implements Runnable {
     out.println("last day (after the drift), stack AUC: " + stackAuc(json, "static") + " static, "
         + stackAuc(json, "incremental") + " incremental, " + stackAuc(json, "full") + " full; train seconds "
         + json.get("train_seconds"));
+    out.println(truthAuc(json));
     BenchCommand.write(json, output(), out);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String truthAuc(Map<String, Object> json) {
+    Map<String, Map<String, Double>> truth = (Map<String, Map<String, Double>>) json.get("truth_on_last_day");
+    return String.format(Locale.ROOT, "the hidden truth on the last day, AUC: %.4f (the ceiling), %.4f without"
+            + " personal taste (each item's appeal), %.4f from the position alone",
+        truth.get(TruthCeiling.ORACLE).get("auc"), truth.get(TruthCeiling.WITHOUT_PERSONAL_TASTE).get("auc"),
+        truth.get(TruthCeiling.EXAMINATION).get("auc"));
   }
 
   @SuppressWarnings("unchecked")

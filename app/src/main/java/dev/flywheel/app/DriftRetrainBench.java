@@ -57,14 +57,21 @@ final class DriftRetrainBench {
    * What to simulate.
    *
    * @param requests ranking requests over the whole span, about 12 events each
+   * @param users users of the simulated world: with fewer, each has more history to learn a taste from
    * @param days days of traffic, at least 3 (before the drift, the drift day, the evaluation day)
    * @param seed the simulation's seed
    * @param xgboost XGBoost's settings for all three runs
    */
-  record Config(long requests, int days, long seed, XgboostSettings xgboost) {
+  record Config(long requests, int users, int days, long seed, XgboostSettings xgboost) {
+    /** The world's users unless told otherwise, as measured since the benchmark's first figures. */
+    static final int DEFAULT_USERS = 500;
+
     Config {
       if (requests < 1000) {
         throw new IllegalArgumentException("--requests must be at least 1000 for a meaningful AUC, got " + requests);
+      }
+      if (users < 1) {
+        throw new IllegalArgumentException("--users must be at least 1, got " + users);
       }
       if (days < 3) {
         throw new IllegalArgumentException("--days must be at least 3 (history, drift day, evaluation day), got "
@@ -87,7 +94,7 @@ final class DriftRetrainBench {
     Instant driftAt = start.plus(Duration.ofDays(config.days() - 2L));
     Instant evaluationFrom = driftAt.plus(Duration.ofDays(1));
     Instant evaluationUntil = evaluationFrom.plus(Duration.ofDays(1));
-    SimulationConfig simulation = SimulationConfig.of(500, 300, requests, config.seed(), start, rate, driftAt, 0);
+    SimulationConfig simulation = SimulationConfig.of(config.users(), 300, requests, config.seed(), start, rate, driftAt, 0);
     Path events = benchHome.root().resolve("simulated-events.jsonl");
     TrafficSimulator simulator = new TrafficSimulator(simulation);
     try (EventSink sink = EventSinks.jsonLines(events)) {
@@ -113,8 +120,9 @@ final class DriftRetrainBench {
     evaluation.put("full", evaluate(lastDay, full));
 
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("simulation", Map.of("requests", config.requests(), "days", config.days(), "seed", config.seed(),
-        "ranking", "random", "drift_at", driftAt.toString(), "evaluation_from", evaluationFrom.toString(),
+    json.put("simulation", Map.of("requests", config.requests(), "users", config.users(), "days", config.days(),
+        "seed", config.seed(), "ranking", "random", "drift_at", driftAt.toString(),
+        "evaluation_from", evaluationFrom.toString(),
         "settle_requests", requests - config.requests()));
     json.put("events", landed.validEvents());
     json.put("training_examples", features.examples());
@@ -129,6 +137,7 @@ final class DriftRetrainBench {
         "full", phaseSeconds(full)));
     json.put("warm_start", incremental.version().warmStart());
     json.put("last_day", evaluation);
+    json.put("truth_on_last_day", TruthCeiling.of(spark, lastDay, simulator.truth()));
     return json;
   }
 

@@ -106,6 +106,9 @@ class FlywheelCliTest {
     Result benchWithoutInput = cli("bench", "train");
     assertEquals(2, benchWithoutInput.exitCode());
     assertTrue(benchWithoutInput.err().contains("--movielens=DIR | --events=PATH"), benchWithoutInput.err());
+    Result noUsers = cli("bench", "train", "--simulator", "--users", "0");
+    assertEquals(2, noUsers.exitCode());
+    assertTrue(noUsers.err().contains("--users must be at least 1, got 0"), noUsers.err());
     Result tinyFeaturesBench = cli("bench", "features", "--events", "5");
     assertEquals(2, tinyFeaturesBench.exitCode());
     assertTrue(tinyFeaturesBench.err().contains("--events must be at least 10000"), tinyFeaturesBench.err());

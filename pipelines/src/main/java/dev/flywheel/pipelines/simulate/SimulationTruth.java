@@ -43,6 +43,11 @@ public record SimulationTruth(
       "watches", "books", "toys", "kitchen", "garden", "cameras", "bags", "beauty", "sports", "games", "furniture");
   /** Items per category at least (when the catalogue is small): fixed, so the candidates do not change the world. */
   private static final int MIN_CATEGORY_SIZE = 10;
+  /**
+   * Users an item's appeal averages over: users are drawn alike, so the first thousand are a sample, and the
+   * cost stays bounded in a large world.
+   */
+  private static final int APPEAL_SAMPLE = 1000;
   private static final List<String> DEVICES = List.of("mobile", "desktop", "tablet");
   private static final double[] DEVICE_WEIGHTS = {0.6, 0.3, 0.1};
   private static final List<String> COUNTRIES = List.of("DE", "US", "FR", "GB", "NL", "ES", "IT", "PL");
@@ -108,6 +113,19 @@ public record SimulationTruth(
   /** The true probability that a user examines the item at {@code position} (0-based). */
   public double examination(int position) {
     return Math.pow(1 + position, -positionBias);
+  }
+
+  /**
+   * The item's mean affinity over the users (at most the first 1,000), before or after the drift: the best a
+   * ranker without personal taste could know of it.
+   */
+  public double appeal(Item item, boolean drifted) {
+    int sample = Math.min(APPEAL_SAMPLE, users.size());
+    double sum = 0;
+    for (int u = 0; u < sample; u++) {
+      sum += affinity(users.get(u), item, drifted);
+    }
+    return sum / sample;
   }
 
   static double affinity(User user, Item item, boolean drifted) {

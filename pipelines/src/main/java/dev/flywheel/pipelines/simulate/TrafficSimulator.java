@@ -36,7 +36,6 @@ import java.util.zip.CRC32;
 public final class TrafficSimulator {
   private static final double PEAK_HOUR = 20;
   private static final double RHYTHM = 0.6;
-  private static final int APPEAL_SAMPLE = 1000;
   private static final List<String> QUERY_FORMS = List.of("%s", "%s", "%s", "cheap %s", "best %s", "%s sale",
       "new %s");
 
@@ -362,21 +361,13 @@ public final class TrafficSimulator {
     return new ExpectedClicks(served.length, servedClicks, random, appealClicks, oracle);
   }
 
-  /**
-   * An item's mean affinity over (at most the first 1,000) users: users are drawn alike, so the first
-   * thousand are a sample, and the cost stays bounded in a large world.
-   */
+  /** {@link SimulationTruth#appeal}, computed once per item and drift state. */
   private double appeal(String itemId, boolean drifted) {
     SimulationTruth.Item item = truth.item(itemId);
     int index = Integer.parseInt(itemId.substring(2));
     double[] cache = appeal[drifted ? 1 : 0];
     if (Double.isNaN(cache[index])) {
-      int sample = Math.min(APPEAL_SAMPLE, truth.users().size());
-      double sum = 0;
-      for (int u = 0; u < sample; u++) {
-        sum += SimulationTruth.affinity(truth.users().get(u), item, drifted);
-      }
-      cache[index] = sum / sample;
+      cache[index] = truth.appeal(item, drifted);
     }
     return cache[index];
   }
