@@ -218,7 +218,8 @@ final class BenchTrainCommand implements Runnable {
     json.put("xgboost", describe(config.xgboost()));
     PrintWriter out = spec.commandLine().getOut();
     out.println("last day (after the drift), stack AUC: " + stackAuc(json, "static") + " static, "
-        + stackAuc(json, "incremental") + " incremental, " + stackAuc(json, "full") + " full; train seconds "
+        + stackAuc(json, "incremental") + " incremental, " + stackAuc(json, "incremental_cold")
+        + " incremental started cold, " + stackAuc(json, "full") + " full; train seconds "
         + json.get("train_seconds"));
     out.println(truthAuc(json));
     BenchCommand.write(json, output(), out);

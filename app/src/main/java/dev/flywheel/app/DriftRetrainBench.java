@@ -19,6 +19,7 @@ import dev.flywheel.pipelines.simulate.EventSinks;
 import dev.flywheel.pipelines.simulate.SimulationConfig;
 import dev.flywheel.pipelines.simulate.TrafficSimulator;
 import dev.flywheel.training.Metrics;
+import dev.flywheel.training.ModelRegistry;
 import dev.flywheel.training.ModelVersion;
 import dev.flywheel.training.TrainConfig;
 import dev.flywheel.training.TrainJob;
@@ -47,10 +48,11 @@ import org.apache.spark.sql.SparkSession;
  * ({@link TrainConfig#before}):
  * <ol>
  *   <li>the static model: {@code --full} on the days before the drift, promoted;
- *   <li>the incremental retrain: the drift day plus the replay sample, warm-started from the static model;
+ *   <li>the incremental retrain cold: the drift day plus the replay sample, every learner from nothing;
+ *   <li>the incremental retrain: the same window, warm-started from the static model;
  *   <li>the full retrain: every day before the last, cold.
  * </ol>
- * All three are scored on the last day, the future of everything any of them saw.
+ * All four are scored on the last day, the future of everything any of them saw.
  */
 final class DriftRetrainBench {
   /**
@@ -108,6 +110,13 @@ final class DriftRetrainBench {
 
     TrainConfig shared = TrainConfig.defaults(benchHome.models()).withXgboost(config.xgboost());
     Timed staticModel = train(spark, shared.with("clicked", true).before(driftAt));
+    // The incremental window with every learner cold: what warm start buys. Rolled back if the gate promoted it,
+    // so the warm run has the same champion, hence the same window and the same models to continue.
+    Timed coldIncremental = train(spark, shared.withColdStart(true).before(evaluationFrom));
+    ModelRegistry registry = ModelRegistry.onDelta(spark, benchHome.models());
+    if (registry.champion().map(ModelVersion::version).orElseThrow() == coldIncremental.version().version()) {
+      registry.rollback();
+    }
     Timed incremental = train(spark, shared.before(evaluationFrom));
     Timed full = train(spark, shared.with("clicked", true).before(evaluationFrom));
 
@@ -117,6 +126,7 @@ final class DriftRetrainBench {
     Map<String, Object> evaluation = new LinkedHashMap<>();
     evaluation.put("static", evaluate(lastDay, staticModel));
     evaluation.put("incremental", evaluate(lastDay, incremental));
+    evaluation.put("incremental_cold", evaluate(lastDay, coldIncremental));
     evaluation.put("full", evaluate(lastDay, full));
 
     Map<String, Object> json = new LinkedHashMap<>();
@@ -128,13 +138,15 @@ final class DriftRetrainBench {
     json.put("training_examples", features.examples());
     json.put("land_and_features_seconds", featuresSeconds);
     json.put("protocol", "static = --full before the drift; incremental = the drift day + replay, warm-started from"
-        + " static; full = --full on every day before the last; all scored on the last day");
+        + " static; incremental_cold = the same window, every learner cold; full = --full on every day before the"
+        + " last; all scored on the last day");
     json.put("versions", Map.of("static", staticModel.version().version(), "incremental",
-        incremental.version().version(), "full", full.version().version()));
+        incremental.version().version(), "incremental_cold", coldIncremental.version().version(),
+        "full", full.version().version()));
     json.put("train_seconds", Map.of("static", staticModel.seconds(), "incremental", incremental.seconds(),
-        "full", full.seconds()));
+        "incremental_cold", coldIncremental.seconds(), "full", full.seconds()));
     json.put("phase_seconds", Map.of("static", phaseSeconds(staticModel), "incremental", phaseSeconds(incremental),
-        "full", phaseSeconds(full)));
+        "incremental_cold", phaseSeconds(coldIncremental), "full", phaseSeconds(full)));
     json.put("warm_start", incremental.version().warmStart());
     json.put("last_day", evaluation);
     json.put("truth_on_last_day", TruthCeiling.of(spark, lastDay, simulator.truth()));

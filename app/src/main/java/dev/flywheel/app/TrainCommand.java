@@ -64,6 +64,11 @@ final class TrainCommand implements Runnable {
           + " 2026-11-20T00:00:00Z) are used; recorded, so --reproduce respects it.")
   Instant until;
 
+  @Option(names = "--cold-start",
+      description = "Start every learner from nothing instead of continuing the champion's models, on the same"
+          + " window (the incremental one unless --full): beside a warm run, what warm start buys (default: warm).")
+  boolean coldStart;
+
   @Option(names = "--reproduce", paramLabel = "V",
       description = "Retrain registered version V from its record (input table versions by time travel, stored"
           + " params, its parent as champion), register nothing, and compare the metrics; fails if they differ.")
@@ -107,7 +112,7 @@ final class TrainCommand implements Runnable {
   private TrainConfig config() {
     try {
       return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-          xgboost.settings(), flywheel.gpu, !noRefit, flywheel.home().models(), Optional.ofNullable(until));
+          xgboost.settings(), flywheel.gpu, !noRefit, flywheel.home().models(), Optional.ofNullable(until), coldStart);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -26,10 +26,12 @@ import java.util.Set;
  * @param models folder under which each run's models are stored
  * @param until when present, only examples strictly before this instant exist for the run: a backtest
  *     "as of" a past time, and the way a benchmark keeps a later evaluation slice unseen
+ * @param coldStart start every learner from nothing even when a champion could be continued (the window is
+ *     still the incremental one unless {@code full}): the cold fit that shows what warm start buys
  */
 public record TrainConfig(String label, boolean full, double replayRatio, double validationFraction,
     double holdoutFraction, double aucEpsilon, double logLossDelta, XgboostSettings xgboost, boolean gpu,
-    boolean refit, Path models, Optional<Instant> until) {
+    boolean refit, Path models, Optional<Instant> until, boolean coldStart) {
 
   private static final Set<String> LABELS = Set.of("clicked", "positive");
 
@@ -54,37 +56,43 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
    */
   public static TrainConfig defaults(Path models) {
     return new TrainConfig("clicked", false, 0.2, 0.15, 0.15, 0.005, 0.01, XgboostSettings.DEFAULT, false, true, models,
-        Optional.empty());
+        Optional.empty(), false);
   }
 
   /** A copy with another label and mode. */
   public TrainConfig with(String newLabel, boolean newFull) {
     return new TrainConfig(newLabel, newFull, replayRatio, validationFraction, holdoutFraction, aucEpsilon,
-        logLossDelta, xgboost, gpu, refit, models, until);
+        logLossDelta, xgboost, gpu, refit, models, until, coldStart);
   }
 
   /** A copy that sees only the examples strictly before {@code bound}. */
   public TrainConfig before(Instant bound) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        xgboost, gpu, refit, models, Optional.of(bound));
+        xgboost, gpu, refit, models, Optional.of(bound), coldStart);
   }
 
   /** A copy with another split: the validation and holdout shares of the time range. */
   public TrainConfig withSplit(double newValidationFraction, double newHoldoutFraction) {
     return new TrainConfig(label, full, replayRatio, newValidationFraction, newHoldoutFraction, aucEpsilon,
-        logLossDelta, xgboost, gpu, refit, models, until);
+        logLossDelta, xgboost, gpu, refit, models, until, coldStart);
   }
 
   /** A copy with other XGBoost settings. */
   public TrainConfig withXgboost(XgboostSettings newXgboost) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        newXgboost, gpu, refit, models, until);
+        newXgboost, gpu, refit, models, until, coldStart);
   }
 
   /** A copy that refits LR and XGBoost on the validation slice after the stack is fitted, or not. */
   public TrainConfig withRefit(boolean newRefit) {
     return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
-        xgboost, gpu, newRefit, models, until);
+        xgboost, gpu, newRefit, models, until, coldStart);
+  }
+
+  /** A copy whose learners start cold, or continue the champion where they can. */
+  public TrainConfig withColdStart(boolean newColdStart) {
+    return new TrainConfig(label, full, replayRatio, validationFraction, holdoutFraction, aucEpsilon, logLossDelta,
+        xgboost, gpu, refit, models, until, newColdStart);
   }
 
   /** The parameters as stored in the registry and the ledger. */
@@ -94,7 +102,8 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
         Map.entry("validation_fraction", String.valueOf(validationFraction)),
         Map.entry("holdout_fraction", String.valueOf(holdoutFraction)),
         Map.entry("auc_epsilon", String.valueOf(aucEpsilon)), Map.entry("log_loss_delta", String.valueOf(logLossDelta)),
-        Map.entry("gpu", String.valueOf(gpu)), Map.entry("refit", String.valueOf(refit))));
+        Map.entry("gpu", String.valueOf(gpu)), Map.entry("refit", String.valueOf(refit)),
+        Map.entry("cold_start", String.valueOf(coldStart))));
     params.putAll(xgboost.asParams());
     until.ifPresent(bound -> params.put("until", bound.toString()));
     return Map.copyOf(params);
@@ -102,7 +111,8 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
 
   /**
    * The configuration {@link #asParams} stored (a registered version's params), with {@code models}.
-   * Versions stored before the refit existed did not refit.
+   * Versions stored before the refit existed did not refit; those stored before {@code cold_start} existed
+   * continued the champion where they could.
    *
    * @throws IllegalArgumentException when a parameter is missing or malformed
    */
@@ -115,7 +125,8 @@ public record TrainConfig(String label, boolean full, double replayRatio, double
           XgboostSettings.fromParams(params, required(params, "rounds"), required(params, "max_depth")),
           Boolean.parseBoolean(required(params, "gpu")),
           Boolean.parseBoolean(params.getOrDefault("refit", "false")), models,
-          Optional.ofNullable(params.get("until")).map(Instant::parse));
+          Optional.ofNullable(params.get("until")).map(Instant::parse),
+          Boolean.parseBoolean(params.getOrDefault("cold_start", "false")));
     } catch (NumberFormatException | DateTimeParseException e) {
       throw new IllegalArgumentException("stored training parameters " + params + " are malformed: " + e.getMessage(), e);
     }

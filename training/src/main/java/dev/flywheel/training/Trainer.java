@@ -171,13 +171,16 @@ public final class Trainer {
     Map<String, Boolean> warmStart = new LinkedHashMap<>();
     LogisticRegression lr = new LogisticRegression().setElasticNetParam(0.5).setRegParam(0.001).setMaxIter(LR_MAX_ITER)
         .setProbabilityCol("lr_probability").setRawPredictionCol("lr_raw").setPredictionCol("lr_prediction");
-    Optional<LogisticRegressionModel> championLr = champion.map(c -> LogisticRegressionModel.load(
+    // The champion decides the window (above) and is the gate's yardstick (below); with --cold-start no learner
+    // continues it, so a cold and a warm run on the same window show what warm start buys.
+    Optional<ModelVersion> continued = champion.filter(c -> !config.coldStart());
+    Optional<LogisticRegressionModel> championLr = continued.map(c -> LogisticRegressionModel.load(
         sparkPath(c.artifactLocation(), LR)));
     championLr.ifPresent(model -> warmStart(lr, model));
     warmStart.put(LR, championLr.isPresent());
     LogisticRegressionModel lrModel = lr.fit(train);
     phases.end(LR);
-    Optional<ModelVersion> boostedFrom = champion.filter(c -> !config.full());
+    Optional<ModelVersion> boostedFrom = continued.filter(c -> !config.full());
     warmStart.put(XGBOOST, boostedFrom.isPresent());
     Booster booster = Xgboost.fit(train, config, championBooster(boostedFrom));
     phases.end(XGBOOST);

@@ -138,5 +138,13 @@ class TrainerTest {
         v2.warmStart().toString());
     assertEquals("1", v2.params().get("stats_version"));
     assertEquals(1L, v2.inputVersions().get("gold.feature_stats"));
+
+    // --cold-start: the same champion, window and gate, but no learner continues the champion's models.
+    Trainer.Candidate cold = Trainer.fit(Examples.inputs(examples(3000, 4500, 2), 2), registry.champion(),
+        config.withColdStart(true)).orElseThrow();
+    assertEquals(Map.of("lr", false, "xgboost", false, "fm", false, "ranker", false), cold.warmStart());
+    assertTrue(cold.metrics().containsKey("champion.auc"), cold.metrics().toString());
+    assertEquals("true", config.withColdStart(true).asParams().get("cold_start"));
+    assertTrue(TrainConfig.fromParams(config.withColdStart(true).asParams(), SharedSpark.home().models()).coldStart());
   }
 }
